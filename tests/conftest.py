@@ -1,0 +1,78 @@
+"""Shared fixtures: a private phrase cache, the routines the tests use, one render of the seed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import voiceguide
+from voiceguide import Options, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "templates" / "back-strengthening.yaml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test run uses its own phrase cache, never the user's."""
+    path = tmp_path_factory.mktemp("phrase-cache")
+    old = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("VOICEGUIDE_CACHE_DIR", None)
+    else:
+        os.environ["VOICEGUIDE_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def seed_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The seed template rendered once to MP3 at default settings."""
+    out = tmp_path_factory.mktemp("seed") / "back-strengthening.mp3"
+    return voiceguide.render("back-strengthening", out, Options())
+
+
+SMALL = """\
+title: Small test routine
+author: Test Author
+description: A short routine for tests.
+intro: Hello.
+safety: Be careful.
+outro: Goodbye.
+defaults:
+  rest: 6
+  changeover: 4
+  pause: 0.5
+exercises:
+  - id: lift
+    name: Leg lift
+    setup: Lie down.
+    reps: 3
+    rep:
+      - say: Lift.
+        seconds: 2
+      - hold: 3
+      - say: Lower.
+        seconds: 2
+  - id: twist
+    name: Twist
+    reps: 2
+    sides: alternate
+    rep:
+      - say: Turn.
+        seconds: 1.5
+  - id: plank
+    name: Plank
+    duration: 12
+    sides: each
+"""
+
+
+@pytest.fixture
+def small_routine_file(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path

@@ -1,0 +1,29 @@
+"""voiceguide: turn an exercise routine file into one hands-free, voice-guided audio file.
+
+The stages, in the order data flows through them::
+
+    load_routine → customize → compile_timeline (with synthesized phrase lengths) → mix → export
+
+and ``render`` / ``preview`` to run them all.
+"""
+
+from __future__ import annotations
+
+from .compile import compile_timeline, phrases_of
+from .customize import Customization, customize
+from .engines import Engine, Voice, get_engine
+from .errors import EngineError, ExportError, InputError, RoutineError, VoiceguideError
+from .load import list_templates, load_routine, parse_routine, resolve
+from .model import Chapter, Cue, Exercise, Hold, Range, Routine, Segment, Timeline
+from .phrases import Phrases, load_phrases
+from .pipeline import Options, Plan, Result, prepare, preview, render, render_plan
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Chapter", "Cue", "Customization", "Engine", "EngineError", "Exercise", "ExportError",
+    "Hold", "InputError", "Options", "Phrases", "Plan", "Range", "Result", "Routine",
+    "RoutineError", "Segment", "Timeline", "Voice", "VoiceguideError", "compile_timeline",
+    "customize", "get_engine", "list_templates", "load_phrases", "load_routine", "parse_routine",
+    "phrases_of", "prepare", "preview", "render", "render_plan", "resolve",
+]

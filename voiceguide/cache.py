@@ -1,0 +1,91 @@
+"""The phrase cache: synthesized clips kept on disk, keyed by everything that changes the sound.
+
+Entries are WAV files written atomically (a temporary file renamed into place); an entry that is
+truncated or unreadable is treated as missing and synthesized again, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from pydub import AudioSegment
+
+CACHE_FORMAT = 1  # bump when the stored clips change (trimming, sample format)
+
+
+def default_cache_dir() -> Path:
+    """``$VOICEGUIDE_CACHE_DIR``, or the user's cache folder (``~/.cache/voiceguide`` on Linux)."""
+    override = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("voiceguide", appauthor=False)) / "phrases"
+
+
+def cache_key(engine: str, engine_version: str, voice: str | None, rate: int | None,
+              language: str, text: str) -> str:
+    """The hash that names a clip: engine, its version, voice, rate, language and text."""
+    fields = [CACHE_FORMAT, engine, engine_version, voice, rate, language, text]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class PhraseCache:
+    """A folder of clips named by their cache key."""
+
+    root: Path
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.wav"
+
+    def get(self, key: str) -> AudioSegment | None:
+        """The stored clip, or None when missing, truncated or unreadable."""
+        path = self.path(key)
+        try:
+            with wave.open(str(path), "rb") as handle:
+                frames = handle.readframes(handle.getnframes())
+                params = handle.getparams()
+        except (OSError, EOFError, wave.Error):
+            return None
+        expected = params.nframes * params.sampwidth * params.nchannels
+        if params.nframes == 0 or len(frames) != expected:
+            return None
+        return AudioSegment(data=frames, sample_width=params.sampwidth,
+                            frame_rate=params.framerate, channels=params.nchannels)
+
+    def put(self, key: str, clip: AudioSegment) -> None:
+        """Store a clip atomically; a cache that cannot be written is skipped silently."""
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:
+                    out.setnchannels(clip.channels)
+                    out.setsampwidth(clip.sample_width)
+                    out.setframerate(clip.frame_rate)
+                    out.writeframes(clip.raw_data)
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        except OSError:
+            return
+
+    def size(self) -> tuple[int, int]:
+        """(number of clips, bytes used)."""
+        files = [p for p in self.root.glob("*/*.wav") if p.is_file()]
+        return len(files), sum(p.stat().st_size for p in files)
+
+    def clear(self) -> int:
+        """Remove every clip; returns how many were removed."""
+        count, _ = self.size()
+        if self.root.is_dir():
+            shutil.rmtree(self.root)
+        return count

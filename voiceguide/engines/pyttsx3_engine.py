@@ -1,0 +1,129 @@
+"""The default engine: pyttsx3, which drives espeak-ng on Linux, SAPI5 on Windows, NSSS on macOS."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+from pydub import AudioSegment
+
+from ..errors import EngineError
+from . import Voice
+
+INSTALL_HINT = {
+    "linux": "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng)",
+    "darwin": "macOS ships its voices; reinstall pyttsx3: pip install --force-reinstall pyttsx3",
+    "win32": "Windows ships SAPI5 voices; install pywin32 with: pip install pywin32",
+}
+DEFAULT_RATE = 200  # words per minute, pyttsx3's own default
+ATTEMPTS = 3
+WAV_HEADER_BYTES = 44
+
+
+class Pyttsx3Engine:
+    """Offline speech through pyttsx3; one ``runAndWait`` per file (pyttsx3 writes only the last
+    file when several saves share one)."""
+
+    id = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._voices: list[Voice] | None = None
+        self._settings: tuple[str | None, int | None] | None = None
+
+    def _driver(self) -> Any:
+        if self._engine is None:
+            try:
+                import pyttsx3
+
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine = pyttsx3.init()
+            except Exception as exc:  # pyttsx3 raises OSError, RuntimeError, ImportError…
+                hint = INSTALL_HINT.get(sys.platform, INSTALL_HINT["linux"])
+                raise EngineError(f"no working speech engine ({exc}).\n  Fix: {hint}") from None
+        return self._engine
+
+    def version(self) -> str:
+        try:
+            library = package_version("pyttsx3")
+        except PackageNotFoundError:
+            library = "unknown"
+        driver = getattr(self._driver().proxy._driver, "__module__", "driver")
+        return f"pyttsx3-{library}-{driver}-{_espeak_version()}"
+
+    def voices(self) -> list[Voice]:
+        if self._voices is None:
+            found = []
+            for voice in self._driver().getProperty("voices"):
+                languages = tuple(
+                    lang.decode("ascii", "replace") if isinstance(lang, bytes) else str(lang)
+                    for lang in (voice.languages or ()))
+                found.append(Voice(str(voice.id), str(voice.name), languages))
+            self._voices = found
+        return self._voices
+
+    def find_voice(self, wanted: str) -> Voice:
+        """A voice by id, name or language (``gmw/en-us``, ``English (America)``, ``en-us``)."""
+        voices = self.voices()
+        lowered = wanted.lower()
+        for test in (
+            lambda v: v.id.lower() == lowered,
+            lambda v: v.name.lower() == lowered,
+            lambda v: lowered in (lang.lower() for lang in v.languages),
+            lambda v: v.id.lower().rsplit("/", 1)[-1] == lowered,
+        ):
+            for voice in voices:
+                if test(voice):
+                    return voice
+        raise EngineError(f"no voice {wanted!r} in the pyttsx3 engine.\n  Fix: run "
+                          "'voiceguide voices' to list the voices of this machine")
+
+    def synthesize(self, text: str, voice: str | None, rate: int | None) -> AudioSegment:
+        if not text.strip():
+            raise EngineError("cannot synthesize empty text")
+        engine = self._driver()
+        settings = (self.find_voice(voice).id if voice else None, rate)
+        if settings != self._settings:
+            if settings[0]:
+                engine.setProperty("voice", settings[0])
+            engine.setProperty("rate", int(rate) if rate else DEFAULT_RATE)
+            self._settings = settings
+        handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=".wav")
+        os.close(handle)
+        path = Path(name)
+        try:
+            # espeak-ng now and then returns no audio at all for a phrase (about one call in a
+            # hundred here); saying it again works.
+            for _attempt in range(ATTEMPTS):
+                with contextlib.redirect_stdout(io.StringIO()):
+                    engine.save_to_file(text, str(path))
+                    engine.runAndWait()
+                if path.stat().st_size > WAV_HEADER_BYTES:
+                    return AudioSegment.from_wav(str(path))
+            raise EngineError(f"the speech engine produced no audio for {text!r}")
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"the speech engine failed on {text!r}: {exc}") from None
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def _espeak_version() -> str:
+    """The espeak-ng library version where there is one (it changes the sound)."""
+    if not sys.platform.startswith("linux"):
+        return sys.platform
+    try:
+        from pyttsx3.drivers import _espeak
+
+        info = _espeak.Info()
+        return str(info.decode() if isinstance(info, bytes) else info)
+    except Exception:
+        return "espeak"

@@ -1,0 +1,126 @@
+"""Export: encode the PCM stream with ffmpeg into MP3 or WAV, with tags and chapters, atomically.
+
+The file appears under its final name only once it is complete: ffmpeg writes a hidden temporary
+file beside it, which is renamed into place on success and removed on any failure or interruption.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from .errors import ExportError
+from .model import Chapter
+from .synthesize import CHANNELS, SAMPLE_RATE
+
+FORMATS = ("mp3", "wav")
+MP3_BITRATE = "64k"
+
+FFMPEG_HINT = {
+    "linux": "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg)",
+    "darwin": "install ffmpeg (Homebrew: brew install ffmpeg)",
+    "win32": "install ffmpeg (winget install ffmpeg) and make sure it is on PATH",
+}
+
+
+def find_ffmpeg() -> str:
+    """The ffmpeg executable, or an ExportError saying how to install it."""
+    found = shutil.which("ffmpeg")
+    if found is None:
+        hint = FFMPEG_HINT.get(sys.platform, FFMPEG_HINT["linux"])
+        raise ExportError(f"ffmpeg is not installed or not on PATH.\n  Fix: {hint}")
+    return found
+
+
+def _escape(value: str) -> str:
+    """Escape a value for ffmpeg's FFMETADATA format."""
+    for char in ("\\", "=", ";", "#", "\n"):
+        value = value.replace(char, "\\" + char)
+    return value
+
+
+def ffmetadata(tags: Mapping[str, str], chapters: Sequence[Chapter]) -> str:
+    """An FFMETADATA1 document: global tags, then one [CHAPTER] block per chapter (ms)."""
+    lines = [";FFMETADATA1"]
+    lines += [f"{key}={_escape(value)}" for key, value in tags.items() if value]
+    for chapter in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(chapter.start * 1000)}",
+                  f"END={round(chapter.end * 1000)}", f"title={_escape(chapter.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _set_default_permissions(path: Path) -> None:
+    """Give the file the permissions a normal new file gets (mkstemp makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def export(
+    chunks: Iterable[bytes],
+    output: Path,
+    *,
+    fmt: str = "mp3",
+    tags: Mapping[str, str] | None = None,
+    chapters: Sequence[Chapter] = (),
+) -> Path:
+    """Encode the 22050 Hz mono 16-bit PCM ``chunks`` into ``output`` (created atomically)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    ffmpeg = find_ffmpeg()
+    output = Path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {output.parent}: {exc.strerror}") from None
+    with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+        meta = Path(scratch) / "meta.txt"
+        meta.write_text(ffmetadata(tags or {}, chapters), encoding="utf-8")
+        errors = Path(scratch) / "ffmpeg.log"
+        try:
+            handle, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
+                                                suffix=".part")
+        except OSError as exc:
+            raise ExportError(f"cannot write in {output.parent}: {exc.strerror}") from None
+        os.close(handle)
+        tmp = Path(tmp_name)
+        codec = ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-id3v2_version", "3",
+                 "-write_xing", "1"] if fmt == "mp3" else ["-c:a", "pcm_s16le"]
+        command = [
+            ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0",
+            "-f", "ffmetadata", "-i", str(meta),
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+            *codec, "-f", fmt, str(tmp),
+        ]
+        try:
+            with errors.open("wb") as log:
+                process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
+                try:
+                    assert process.stdin is not None
+                    for chunk in chunks:
+                        process.stdin.write(chunk)
+                    process.stdin.close()
+                    code = process.wait()
+                except BrokenPipeError:
+                    code = process.wait()
+                except BaseException:
+                    process.kill()
+                    process.wait()
+                    raise
+            if code != 0:
+                message = errors.read_text(encoding="utf-8", errors="replace").strip()
+                raise ExportError(f"ffmpeg could not write {output}: "
+                                  f"{message.splitlines()[-1] if message else f'exit {code}'}")
+            _set_default_permissions(tmp)
+            os.replace(tmp, output)
+        except OSError as exc:
+            raise ExportError(f"cannot write {output}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    return output

@@ -1,0 +1,401 @@
+"""Load and validate routine files: safe YAML in, a typed ``Routine`` out, or a clear RoutineError.
+
+Routine files are shared between people, so they are untrusted: only plain YAML scalars, lists and
+mappings are accepted (no tags that build objects, no aliases), and files are size-limited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import RoutineError
+from .model import SIDES, Cue, Defaults, Exercise, Hold, Phase, Range, Routine
+
+MAX_FILE_BYTES = 1_000_000
+MAX_TEXT_CHARS = 5_000
+MAX_REPS = 1_000
+MAX_SETS = 100
+MAX_SECONDS = 3_600.0
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
+
+ROUTINE_KEYS = {
+    "title", "author", "language", "description", "intro", "safety", "outro", "defaults",
+    "exercises",
+}
+DEFAULTS_KEYS = {"rest", "rest_between_sets", "changeover", "get_ready", "pause"}
+EXERCISE_KEYS = {
+    "id", "name", "description", "equipment", "setup", "reps", "duration", "sides", "sets",
+    "rest", "rest_between_sets", "changeover", "tip", "rep",
+}
+CUE_KEYS = {"say", "seconds"}
+HOLD_KEYS = {"hold"}
+
+
+def templates_dir() -> Path:
+    """The folder of bundled templates: in a source checkout, or inside the installed package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    return here / "templates"
+
+
+def list_templates() -> list[Path]:
+    """The bundled routine files, sorted by name."""
+    return sorted(templates_dir().glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A routine path as given, or the bundled template of that name (``back-strengthening``)."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    name = str(name_or_path)
+    if "/" not in name and "\\" not in name:
+        template = templates_dir() / f"{Path(name).stem}.yaml"
+        if template.is_file():
+            return template
+    names = ", ".join(p.stem for p in list_templates()) or "none"
+    raise RoutineError(
+        "no such routine file or bundled template",
+        source=name,
+        hint=f"give the path of a routine file, or one of the bundled templates: {names}",
+    )
+
+
+def load_routine(name_or_path: str | Path) -> Routine:
+    """Read, parse and validate a routine file (or a bundled template by name)."""
+    path = resolve(name_or_path)
+    if path.is_dir():
+        raise RoutineError("this is a folder, not a routine file", source=path,
+                           hint="give the path of a .yaml routine file")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise RoutineError(f"cannot read the file: {exc.strerror or exc}", source=path,
+                           hint="check that the file exists and that you may read it") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(
+            f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a routine is a short text",
+            source=path, hint="check that this is the routine file you meant")
+    return parse_routine(_decode(data, path), source=path)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if b"\0" in data:
+        raise RoutineError("this is a binary file, not a YAML routine", source=path,
+                           hint="give the path of a .yaml routine file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RoutineError(
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", source=path, line=line,
+            hint="save the file as UTF-8 in your editor") from None
+
+
+def parse_routine(text: str, source: Path | str = "<string>") -> Routine:
+    """Parse and validate routine YAML text; ``source`` names it in error messages."""
+    reader = _Reader(source)
+    root = reader.compose(text)
+    return reader.routine(root, Path(source) if isinstance(source, Path) else None)
+
+
+class _SafeComposer(yaml.SafeLoader):
+    """A SafeLoader that refuses aliases, which could otherwise blow up in size (alias bombs)."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _AliasError(event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+class _AliasError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean" for a typo: a swap of letters first, then the closest spelling."""
+    options = sorted(choices)
+    swapped = [choice for choice in options if sorted(choice) == sorted(word)]
+    close = swapped or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Reader:
+    """Walks the composed YAML nodes, building the model and naming the line of every problem."""
+
+    def __init__(self, source: Path | str) -> None:
+        self.source = source
+
+    def error(self, node: Node | None, problem: str, hint: str | None = None) -> RoutineError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return RoutineError(problem, source=self.source, line=line, hint=hint)
+
+    # --- YAML -------------------------------------------------------------------------------
+
+    def compose(self, text: str) -> Node:
+        loader = _SafeComposer(text)
+        try:
+            node = loader.get_single_node()
+        except _AliasError as exc:
+            raise RoutineError("YAML aliases (*name) are not allowed in routine files",
+                               source=self.source, line=exc.line,
+                               hint="write the value out in full instead of referring to an anchor"
+                               ) from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise RoutineError(f"this is not valid YAML: {problem}", source=self.source, line=line,
+                               hint="check the indentation and quoting on that line (quote text "
+                               "that contains ': ' or starts with a special character)") from None
+        except yaml.YAMLError as exc:
+            raise RoutineError(f"this is not valid YAML: {exc}", source=self.source) from None
+        finally:
+            loader.dispose()
+        if node is None:
+            raise RoutineError("the file is empty", source=self.source,
+                               hint="a routine needs at least a 'title' and a list of 'exercises'")
+        self.loader = _SafeComposer("")
+        return node
+
+    def scalar(self, node: Node, where: str) -> Any:
+        if not isinstance(node, ScalarNode):
+            kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+            raise self.error(node, f"'{where}' must be a single value, not {kind}")
+        if node.tag.startswith("tag:yaml.org,2002:") and node.tag.split(":")[-1] in {
+            "str", "int", "float", "bool", "null"}:
+            return self.loader.construct_object(node, deep=True)
+        raise self.error(node, f"'{where}' has the tag {node.tag}, which routine files may not use",
+                         hint="remove the '!' tag; routine files hold plain text and numbers")
+
+    def mapping(self, node: Node, where: str, allowed: set[str],
+                required: Iterable[str] = ()) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            raise self.error(node, f"'{where}' must be a mapping of 'key: value' lines")
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node, f"{where} key")
+            if not isinstance(key, str):
+                raise self.error(key_node, f"'{key}' in '{where}' is not a valid key")
+            if key in found:
+                raise self.error(key_node, f"'{key}' appears twice in '{where}'",
+                                 hint="keep one of them")
+            if key not in allowed:
+                suggestion = _suggest(key, allowed)
+                hint = suggestion or f"the keys allowed here are: {', '.join(sorted(allowed))}"
+                raise self.error(key_node, f"unknown key '{key}' in '{where}'", hint=hint)
+            found[key] = value_node
+        for key in required:
+            if key not in found:
+                raise self.error(node, f"'{where}' is missing '{key}'",
+                                 hint=f"add a '{key}:' line")
+        return found
+
+    def text(self, node: Node, where: str) -> str:
+        value = self.scalar(node, where)
+        if isinstance(value, bool) or value is None or not isinstance(value, (str, int, float)):
+            raise self.error(node, f"'{where}' must be text")
+        text = " ".join(str(value).split())
+        if not text:
+            raise self.error(node, f"'{where}' is empty", hint="write the text, or remove the key")
+        if len(text) > MAX_TEXT_CHARS:
+            raise self.error(node, f"'{where}' is longer than {MAX_TEXT_CHARS} characters",
+                             hint="split it into several shorter paragraphs")
+        return text
+
+    def texts(self, node: Node, where: str) -> tuple[str, ...]:
+        if isinstance(node, SequenceNode):
+            return tuple(self.text(item, f"{where}[{i + 1}]") for i, item in enumerate(node.value))
+        return (self.text(node, where),)
+
+    def number(self, node: Node, where: str, *, integer: bool = False,
+               maximum: float = MAX_SECONDS, minimum: float = 0.0,
+               allow_zero: bool = False) -> float:
+        value = self.scalar(node, where)
+        kind = "a whole number" if integer else "a number of seconds"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(node, f"'{where}' must be {kind}, not {value!r}",
+                             hint=f"write {kind}, for example {'12' if integer else '3'}")
+        if integer and not isinstance(value, int):
+            raise self.error(node, f"'{where}' must be a whole number, not {value}",
+                             hint=f"write {round(value)}")
+        if value != value or value < minimum or (value == 0 and not allow_zero):
+            low = "0 or more" if allow_zero else "more than 0"
+            raise self.error(node, f"'{where}' must be {low}, not {value}",
+                             hint=f"write a value from {minimum if allow_zero else 'above 0'} "
+                             f"to {maximum:g}")
+        if value > maximum:
+            raise self.error(node, f"'{where}' is {value}, more than the limit of {maximum:g}",
+                             hint=f"write a value up to {maximum:g}")
+        return float(value) if not integer else int(value)
+
+    def range(self, node: Node, where: str, maximum: int) -> Range:
+        value = self.scalar(node, where)
+        if isinstance(value, int) and not isinstance(value, bool):
+            count = int(self.number(node, where, integer=True, maximum=maximum))
+            return Range(count, count)
+        match = RANGE.match(str(value)) if isinstance(value, str) else None
+        if match is None:
+            raise self.error(node, f"'{where}' must be a whole number or a range such as "
+                             f"'12-15', not {value!r}", hint="write for example 12 or \"12-15\"")
+        low, high = int(match.group(1)), int(match.group(2))
+        if low == 0:
+            raise self.error(node, f"'{where}' starts at 0", hint="a range starts at 1 or more")
+        if low > high:
+            raise self.error(node, f"'{where}' is reversed ({low}-{high})",
+                             hint=f"write \"{high}-{low}\"")
+        if high > maximum:
+            raise self.error(node, f"'{where}' goes up to {high}, more than the limit of "
+                             f"{maximum}", hint=f"keep it within 1-{maximum}")
+        return Range(low, high)
+
+    # --- the routine ------------------------------------------------------------------------
+
+    def routine(self, root: Node, source: Path | None) -> Routine:
+        keys = self.mapping(root, "routine", ROUTINE_KEYS, required=("title", "exercises"))
+        title = self.text(keys["title"], "title")
+        defaults = self.defaults(keys["defaults"]) if "defaults" in keys else Defaults()
+        exercises_node = keys["exercises"]
+        if not isinstance(exercises_node, SequenceNode) or not exercises_node.value:
+            raise self.error(exercises_node, "'exercises' must be a list with at least one "
+                             "exercise", hint="start each exercise with '- id: ...'")
+        exercises: list[Exercise] = []
+        seen: dict[str, int] = {}
+        for index, node in enumerate(exercises_node.value):
+            exercise = self.exercise(node, index + 1)
+            if exercise.id in seen:
+                raise self.error(node, f"the id '{exercise.id}' is used twice (also by exercise "
+                                 f"{seen[exercise.id]})", hint="give each exercise its own id")
+            seen[exercise.id] = index + 1
+            exercises.append(exercise)
+        language = self.text(keys["language"], "language") if "language" in keys else "en"
+        if not re.match(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", language):
+            raise self.error(keys["language"], f"'language' must be a language code, not "
+                             f"{language!r}", hint="write for example en, de, es or fr")
+        return Routine(
+            title=title,
+            exercises=tuple(exercises),
+            author=self.text(keys["author"], "author") if "author" in keys else None,
+            language=language,
+            description=(self.text(keys["description"], "description")
+                         if "description" in keys else None),
+            intro=self.texts(keys["intro"], "intro") if "intro" in keys else (),
+            safety=self.texts(keys["safety"], "safety") if "safety" in keys else (),
+            outro=self.texts(keys["outro"], "outro") if "outro" in keys else (),
+            defaults=defaults,
+            source=source,
+        )
+
+    def defaults(self, node: Node) -> Defaults:
+        keys = self.mapping(node, "defaults", DEFAULTS_KEYS)
+        base = Defaults()
+        return Defaults(
+            rest=self.number(keys["rest"], "defaults.rest", allow_zero=True)
+            if "rest" in keys else base.rest,
+            rest_between_sets=self.number(keys["rest_between_sets"],
+                                          "defaults.rest_between_sets", allow_zero=True)
+            if "rest_between_sets" in keys else base.rest_between_sets,
+            changeover=self.number(keys["changeover"], "defaults.changeover", allow_zero=True)
+            if "changeover" in keys else base.changeover,
+            get_ready=int(self.number(keys["get_ready"], "defaults.get_ready", integer=True,
+                                      maximum=10, allow_zero=True))
+            if "get_ready" in keys else base.get_ready,
+            pause=self.number(keys["pause"], "defaults.pause", maximum=60, allow_zero=True)
+            if "pause" in keys else base.pause,
+        )
+
+    def exercise(self, node: Node, number: int) -> Exercise:
+        where = f"exercises[{number}]"
+        keys = self.mapping(node, where, EXERCISE_KEYS, required=("id", "name"))
+        ex_id = self.text(keys["id"], f"{where}.id")
+        if not SLUG.match(ex_id):
+            slug = re.sub(r"[^a-z0-9]+", "-", ex_id.lower()).strip("-") or "exercise"
+            raise self.error(keys["id"], f"the id {ex_id!r} is not a slug",
+                             hint=f"use lowercase letters, digits and dashes, e.g. '{slug}'")
+        where = f"exercises[{number}] ({ex_id})"
+
+        def optional_seconds(key: str) -> float | None:
+            if key not in keys:
+                return None
+            return self.number(keys[key], f"{where}.{key}", allow_zero=True)
+
+        sides = "none"
+        if "sides" in keys:
+            sides = str(self.scalar(keys["sides"], f"{where}.sides"))
+            if sides not in SIDES:
+                suggestion = _suggest(sides, SIDES)
+                raise self.error(keys["sides"], f"'{where}.sides' must be one of "
+                                 f"{', '.join(SIDES)}, not {sides!r}",
+                                 hint=suggestion or "write none, each or alternate")
+        duration: float | None = None
+        reps: Range | None = None
+        rep: tuple[Phase, ...] = ()
+        if "duration" in keys:
+            for other in ("reps", "rep"):
+                if other in keys:
+                    raise self.error(keys[other], f"{where} has both 'duration' and '{other}'",
+                                     hint="a timed exercise has 'duration'; a counted one has "
+                                     "'reps' and 'rep': keep one kind")
+            duration = self.number(keys["duration"], f"{where}.duration")
+        else:
+            if "reps" not in keys:
+                raise self.error(node, f"{where} has neither 'reps' nor 'duration'",
+                                 hint="add 'reps: 12' and a 'rep:' list of phases, or "
+                                 "'duration: 30' for a timed exercise")
+            reps = self.range(keys["reps"], f"{where}.reps", MAX_REPS)
+            if "rep" not in keys:
+                raise self.error(node, f"{where} has 'reps' but no 'rep' phases",
+                                 hint="add 'rep:' with a list of phases such as "
+                                 "'- say: Lift your leg' / 'seconds: 3' or '- hold: 5'")
+            rep = self.phases(keys["rep"], f"{where}.rep")
+        return Exercise(
+            id=ex_id,
+            name=self.text(keys["name"], f"{where}.name"),
+            rep=rep,
+            reps=reps,
+            duration=duration,
+            sides=sides,  # type: ignore[arg-type]
+            sets=int(self.number(keys["sets"], f"{where}.sets", integer=True, maximum=MAX_SETS))
+            if "sets" in keys else 1,
+            description=self.text(keys["description"], f"{where}.description")
+            if "description" in keys else None,
+            equipment=self.texts(keys["equipment"], f"{where}.equipment")
+            if "equipment" in keys else (),
+            setup=self.texts(keys["setup"], f"{where}.setup") if "setup" in keys else (),
+            tip=self.text(keys["tip"], f"{where}.tip") if "tip" in keys else None,
+            rest=optional_seconds("rest"),
+            rest_between_sets=optional_seconds("rest_between_sets"),
+            changeover=optional_seconds("changeover"),
+            line=node.start_mark.line + 1,
+        )
+
+    def phases(self, node: Node, where: str) -> tuple[Phase, ...]:
+        if not isinstance(node, SequenceNode) or not node.value:
+            raise self.error(node, f"'{where}' must be a list with at least one phase",
+                             hint="write phases such as '- say: Lift your leg' with "
+                             "'seconds: 3', or '- hold: 5'")
+        phases: list[Phase] = []
+        for index, item in enumerate(node.value):
+            at = f"{where}[{index + 1}]"
+            if isinstance(item, MappingNode) and any(
+                    isinstance(k, ScalarNode) and k.value == "hold" for k, _ in item.value):
+                keys = self.mapping(item, at, HOLD_KEYS)
+                phases.append(Hold(self.range(keys["hold"], f"{at}.hold", int(MAX_SECONDS))))
+            else:
+                keys = self.mapping(item, at, CUE_KEYS | HOLD_KEYS, required=("say", "seconds"))
+                phases.append(Cue(self.text(keys["say"], f"{at}.say"),
+                                  self.number(keys["seconds"], f"{at}.seconds")))
+        return tuple(phases)

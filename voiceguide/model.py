@@ -1,0 +1,175 @@
+"""The data a routine is made of: typed, immutable, and free of any I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Level = Literal["easy", "standard", "hard"]
+LEVELS: tuple[Level, ...] = ("easy", "standard", "hard")
+Sides = Literal["none", "each", "alternate"]
+SIDES: tuple[Sides, ...] = ("none", "each", "alternate")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A whole number or a range such as ``12-15``; ``value`` is the standard pick (the middle)."""
+
+    low: int
+    high: int
+
+    def pick(self, level: Level = "standard") -> int:
+        """Low end for ``easy``, high end for ``hard``, the middle (rounded down) otherwise."""
+        if level == "easy":
+            return self.low
+        if level == "hard":
+            return self.high
+        return (self.low + self.high) // 2
+
+    @property
+    def value(self) -> int:
+        return self.pick("standard")
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.low == self.high
+
+    def __str__(self) -> str:
+        return str(self.low) if self.is_fixed else f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A spoken cue lasting ``seconds`` from the moment it starts (speech included)."""
+
+    say: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A hold of whole seconds: "Hold" on its first second, then the rest counted down aloud."""
+
+    seconds: Range
+
+
+Phase = Cue | Hold
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Timings shared by every exercise unless an exercise sets its own (seconds)."""
+
+    rest: float = 20.0
+    rest_between_sets: float = 30.0
+    changeover: float = 5.0
+    get_ready: int = 3
+    pause: float = 1.0
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: counted reps of timed phases, or a timed interval (``duration``)."""
+
+    id: str
+    name: str
+    rep: tuple[Phase, ...] = ()
+    reps: Range | None = None
+    duration: float | None = None
+    sides: Sides = "none"
+    sets: int = 1
+    description: str | None = None
+    equipment: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    tip: str | None = None
+    rest: float | None = None
+    rest_between_sets: float | None = None
+    changeover: float | None = None
+    line: int | None = None
+
+    @property
+    def timed(self) -> bool:
+        return self.duration is not None
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole session: what is said before, the exercises in order, and what is said after."""
+
+    title: str
+    exercises: tuple[Exercise, ...]
+    author: str | None = None
+    language: str = "en"
+    description: str | None = None
+    intro: tuple[str, ...] = ()
+    safety: tuple[str, ...] = ()
+    outro: tuple[str, ...] = ()
+    defaults: Defaults = field(default_factory=Defaults)
+    source: Path | None = None
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the track: speech of ``text``, or silence, from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    kind: Literal["speech", "silence"]
+    text: str = ""
+    exercise: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A navigable part of the track: the introduction, one exercise, or the closing."""
+
+    title: str
+    start: float
+    end: float
+    exercise: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The compiled session: ordered, non-overlapping segments covering ``0..duration``."""
+
+    title: str
+    segments: tuple[Segment, ...]
+    chapters: tuple[Chapter, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return self.segments[-1].end if self.segments else 0.0
+
+    @property
+    def speech(self) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.kind == "speech")
+
+    def texts(self) -> list[str]:
+        """Every distinct spoken text, in order of first use."""
+        return list(dict.fromkeys(s.text for s in self.speech))
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``preview --json`` object (seconds rounded to the millisecond's tenth)."""
+        return {
+            "title": self.title,
+            "duration": round(self.duration, 4),
+            "segments": [
+                {"start": round(s.start, 4), "end": round(s.end, 4), "kind": s.kind,
+                 "text": s.text, "exercise": s.exercise}
+                for s in self.segments
+            ],
+            "warnings": list(self.warnings),
+        }

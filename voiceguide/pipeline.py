@@ -1,0 +1,121 @@
+"""The pipeline end to end: load → customize → synthesize → compile → mix → export.
+
+This is the Python API the CLI is a thin layer over::
+
+    from voiceguide import render
+    result = render("back-strengthening", "output/back.mp3")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydub import AudioSegment
+
+from .cache import PhraseCache, default_cache_dir
+from .compile import compile_timeline, phrases_of
+from .customize import Customization, customize
+from .engines import Engine, get_engine
+from .export import export
+from .load import load_routine
+from .mix import pcm_chunks
+from .model import Routine, Timeline
+from .phrases import load_phrases
+from .synthesize import SAMPLE_RATE, synthesize
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to speak and where to keep clips; ``choices`` customizes the routine."""
+
+    choices: Customization = field(default_factory=Customization)
+    engine: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    cache: bool = True
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A routine ready to render: the customized routine, its timeline and its clips."""
+
+    routine: Routine
+    timeline: Timeline
+    clips: dict[str, AudioSegment]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What ``render`` wrote."""
+
+    path: Path
+    timeline: Timeline
+
+    @property
+    def duration(self) -> float:
+        return self.timeline.duration
+
+
+def prepare(
+    routine: Routine | str | Path,
+    options: Options | None = None,
+    *,
+    engine: Engine | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_count: Callable[[int], None] | None = None,
+) -> Plan:
+    """Load and customize the routine, synthesize its phrases, and compile its timeline."""
+    options = options or Options()
+    if not isinstance(routine, Routine):
+        routine = load_routine(routine)
+    routine = customize(routine, options.choices)
+    phrases = load_phrases(routine.language)
+    texts = phrases_of(routine, phrases)
+    if on_count is not None:
+        on_count(len(texts))
+    engine = engine or get_engine(options.engine)
+    voice = options.voice or phrases.voice
+    cache = PhraseCache(options.cache_dir or default_cache_dir()) if options.cache else None
+    clips = synthesize(texts, engine, voice=voice, rate=options.rate, language=routine.language,
+                       cache=cache, progress=progress)
+    timeline = compile_timeline(routine, phrases,
+                                lambda text: len(clips[text].raw_data) / 2 / SAMPLE_RATE)
+    return Plan(routine, timeline, clips)
+
+
+def preview(routine: Routine | str | Path, options: Options | None = None) -> Timeline:
+    """The timeline of a routine, without writing any audio."""
+    return prepare(routine, options).timeline
+
+
+def tags_for(routine: Routine) -> dict[str, str]:
+    """The file's tags: title, author as artist, description as comment."""
+    return {
+        "title": routine.title,
+        "artist": routine.author or "",
+        "album_artist": routine.author or "",
+        "album": "voiceguide",
+        "comment": routine.description or "",
+        "genre": "Speech",
+        "language": routine.language,
+    }
+
+
+def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3") -> Result:
+    """Mix and export a prepared plan into ``output``."""
+    path = export(pcm_chunks(plan.timeline, plan.clips), Path(output), fmt=fmt,
+                  tags=tags_for(plan.routine), chapters=plan.timeline.chapters)
+    return Result(path, plan.timeline)
+
+
+def render(
+    routine: Routine | str | Path,
+    output: str | Path,
+    options: Options | None = None,
+    fmt: str = "mp3",
+) -> Result:
+    """Render a routine (a Routine, a file path or a template name) into one audio file."""
+    return render_plan(prepare(routine, options), output, fmt)
