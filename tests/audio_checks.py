@@ -56,3 +56,22 @@ def onset_after(samples: np.ndarray, start: float, search: float = 0.5,
         if np.max(np.abs(samples[index: index + size])) > threshold:
             return index / rate
     return None
+
+
+def envelope(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
+    """Peak level (linear) of each millisecond of the track (window k starts at sample
+    round(k * rate / 1000), so millisecond k is exactly k ms from the start)."""
+    count = int(samples.size * 1000 // rate)
+    starts = np.round(np.arange(count) * rate / 1000).astype(np.int64)
+    return np.maximum.reduceat(np.abs(samples), starts) if count else np.zeros(0)
+
+
+def measured_onset(env: np.ndarray, scheduled: float, not_before: float,
+                   threshold_db: float = -40.0, search: float = 0.1) -> float | None:
+    """When speech scheduled at ``scheduled`` really starts: the first millisecond above the
+    threshold within ``search`` seconds either side (never before ``not_before``, the end of
+    the previous speech), found in the per-millisecond envelope ``env``."""
+    lo = max(0, round(max(scheduled - search, not_before) * 1000))
+    hi = min(env.size, round((scheduled + search) * 1000))
+    above = np.nonzero(env[lo:hi] > 10 ** (threshold_db / 20))[0]
+    return (lo + int(above[0])) / 1000 if above.size else None

@@ -146,7 +146,7 @@ def test_a_cue_longer_than_its_phase_pushes_later_and_warns() -> None:
     assert hold - lift == pytest.approx(2.5)
     assert len(timeline.warnings) == 1
     assert "exercise 'lift', rep phase 1" in timeline.warnings[0]
-    assert "0.50 s longer than its 2 s" in timeline.warnings[0]
+    assert "0.50 s longer than its 2 s phase" in timeline.warnings[0]
 
 
 def test_compiler_is_deterministic_and_lists_its_phrases() -> None:

@@ -68,8 +68,8 @@ class _Compiler:
             return
         if length > slot + EPSILON:
             self.warn(what or f"'{text}'", f"the cue '{text}' lasts {length:.2f} s, "
-                      f"{length - slot:.2f} s longer than its {slot:g} s; what follows starts "
-                      "that much later")
+                      f"{length - slot:.2f} s longer than its {slot:g} s phase; what follows "
+                      "starts that much later")
         self.t += max(slot, length)
 
     def narrate(self, text: str) -> None:
@@ -79,7 +79,7 @@ class _Compiler:
 
     def countdown(self, count: int) -> None:
         for number in range(count, 0, -1):
-            self.say(self.p.say("count", n=number), 1.0, "countdown")
+            self.say(self.p.say("count", n=number), self.routine.defaults.beat, "countdown")
 
     def warn(self, key: str, message: str) -> None:
         where = f"exercise '{self.part}'" if self.part else "narration"
@@ -88,11 +88,13 @@ class _Compiler:
     def rest(self, seconds: float, text: str, what: str) -> None:
         """Say what comes next, stay quiet, and end with the get-ready countdown."""
         start = self.t
-        count = min(self.routine.defaults.get_ready, int(seconds))
+        beat = self.routine.defaults.beat
+        count = min(self.routine.defaults.get_ready, int(seconds / beat + EPSILON))
         self.say(text)
-        countdown_at = start + seconds - count
+        countdown_at = start + seconds - count * beat
         if self.t > countdown_at + EPSILON:
-            self.warn(what, f"'{text}' and its countdown need {self.t - start + count:.2f} s, "
+            self.warn(what, f"'{text}' and its countdown need "
+                      f"{self.t - start + count * beat:.2f} s, "
                       f"more than the {seconds:g} s {what}; it runs that much longer")
         self.t = max(self.t, countdown_at)
         self.countdown(count)
@@ -204,20 +206,22 @@ class _Compiler:
                 self.say(phase.say, phase.seconds, f"rep phase {index}")
             elif isinstance(phase, Hold):
                 seconds = phase.seconds.value
-                self.say(self.p.say("hold"), 1.0, f"rep phase {index} (hold)")
+                beat = self.routine.defaults.beat
+                self.say(self.p.say("hold"), beat, f"rep phase {index} (hold)")
                 for number in range(seconds - 1, 0, -1):
-                    self.say(self.p.say("count", n=number), 1.0, f"rep phase {index} (hold)")
+                    self.say(self.p.say("count", n=number), beat, f"rep phase {index} (hold)")
 
     def timed(self, duration: float) -> None:
         """A timed interval: "Begin", a halfway cue, a 3-2-1 before the end, then "And stop"."""
         p = self.p
         start = self.t
-        count = min(self.routine.defaults.get_ready, int(duration // 2))
+        beat = self.routine.defaults.beat
+        count = min(self.routine.defaults.get_ready, int(duration / 2 / beat))
         self.say(p.say("begin"))
         if duration >= 10:
             self.t = max(self.t, start + duration / 2)
             self.say(p.say("halfway"))
-        self.t = max(self.t, start + duration - count)
+        self.t = max(self.t, start + duration - count * beat)
         self.countdown(count)
         self.t = max(self.t, start + duration)
         self.say(p.say("time"))

@@ -1,0 +1,172 @@
+"""Timing you can trust, measured in the rendered audio: onsets, silences, length, chapters, and
+the cue sheet and transcript that travel with a render.
+
+Onsets are found by our own analysis of the decoded samples (tests/audio_checks.py): the first
+millisecond whose peak passes -40 dBFS near the scheduled time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+
+import voiceguide
+from voiceguide import Customization, Options, Result
+from voiceguide.cues import vtt_time
+
+from audio_checks import RATE, dbfs, decode, envelope, measured_onset, probe
+
+TOLERANCE = 0.020  # seconds: onsets and length
+CODEC_EDGE = 0.020  # MP3 spreads a transition over about 20 ms (measured: -56 dBFS beyond it)
+COUNTS = re.compile(r"^(Hold|\d+|Last one, \d+|(Last one\. )?(Right|Left), \d+)\.$")
+
+
+@pytest.fixture(scope="module")
+def slow_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    out = tmp_path_factory.mktemp("tempo") / "slow.mp3"
+    return voiceguide.render("back-strengthening", out,
+                             Options(choices=Customization(tempo=1.5)))
+
+
+@pytest.fixture(scope="module")
+def fast_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    out = tmp_path_factory.mktemp("rate") / "fast.mp3"
+    return voiceguide.render("back-strengthening", out, Options(rate=220))
+
+
+def onset_errors(result: Result) -> dict[str, list[float]]:
+    """Measured minus scheduled start of every speech segment, by text."""
+    env = envelope(decode(result.path))
+    errors: dict[str, list[float]] = {}
+    previous_end = -1.0
+    for segment in result.timeline.speech:
+        onset = measured_onset(env, segment.start, previous_end + CODEC_EDGE)
+        errors.setdefault(segment.text, []).append(
+            float("inf") if onset is None else onset - segment.start)
+        previous_end = segment.end
+    return errors
+
+
+def check_timing(result: Result) -> float:
+    """Every check of the issue on one render; returns the worst onset error (s)."""
+    samples = decode(result.path)
+    assert abs(samples.size / RATE - result.timeline.duration) <= TOLERANCE
+    errors = onset_errors(result)
+    counted = [e for text, found in errors.items() if COUNTS.match(text) for e in found]
+    # every rep announcement (15 + 2×13 + 2×11 + 13 + 2×13 = 102), hold beat (22×5 + 13×3 +
+    # 26×4 = 253) and rest or changeover countdown number (6×3 = 18) of the session
+    assert len(counted) == 373
+    worst = max(abs(e) for found in errors.values() for e in found)
+    assert worst <= TOLERANCE, {t: e for t, e in errors.items() if max(map(abs, e)) > TOLERANCE}
+    for segment in result.timeline.segments:
+        if segment.kind == "silence" and segment.duration > 2 * CODEC_EDGE + 0.001:
+            inner = samples[round((segment.start + CODEC_EDGE) * RATE):
+                            round((segment.end - CODEC_EDGE) * RATE)]
+            assert dbfs(inner) < -50, segment
+    return worst
+
+
+def test_seed_at_default_settings_is_on_time(seed_render: Result) -> None:
+    check_timing(seed_render)
+
+
+def test_seed_at_tempo_one_and_a_half_is_on_time(slow_render: Result,
+                                                 seed_render: Result) -> None:
+    check_timing(slow_render)
+    assert slow_render.timeline.duration > seed_render.timeline.duration * 1.3
+    # a hold's numbers come 1.5 s apart in the audio
+    env = envelope(decode(slow_render.path))
+    speech = slow_render.timeline.speech
+    hold = next(i for i, s in enumerate(speech) if s.text == "Hold.")
+    times = [measured_onset(env, s.start, speech[i - 1].end + CODEC_EDGE)
+             for i, s in zip(range(hold, hold + 3), speech[hold: hold + 3])]
+    assert [s.text for s in speech[hold: hold + 3]] == ["Hold.", "4.", "3."]
+    assert all(t is not None for t in times)
+    assert np.diff(np.array(times, dtype=float)) == pytest.approx([1.5, 1.5], abs=2 * TOLERANCE)
+
+
+def test_seed_at_rate_220_is_on_time(fast_render: Result, seed_render: Result) -> None:
+    check_timing(fast_render)
+    assert not fast_render.timeline.warnings
+    spoken = sum(s.duration for s in fast_render.timeline.speech)
+    assert spoken < sum(s.duration for s in seed_render.timeline.speech)
+
+
+@pytest.mark.parametrize("fixture", ["seed_render", "slow_render", "fast_render"])
+def test_chapters_are_readable_by_independent_readers(fixture: str,
+                                                      request: pytest.FixtureRequest) -> None:
+    result: Result = request.getfixturevalue(fixture)
+    chapters = probe(result.path)["chapters"]
+    expected = result.timeline.chapters
+    assert [c["tags"]["title"] for c in chapters] == [c.title for c in expected]
+    for found, chapter in zip(chapters, expected, strict=True):
+        assert float(found["start_time"]) == pytest.approx(chapter.start, abs=0.001)
+        assert float(found["end_time"]) == pytest.approx(chapter.end, abs=0.001)
+    frames = sorted(ID3(result.path).getall("CHAP"), key=lambda f: f.start_time)
+    assert [f.sub_frames["TIT2"].text[0] for f in frames] == [c.title for c in expected]
+    assert [f.start_time for f in frames] == [round(c.start * 1000) for c in expected]
+    toc = ID3(result.path).getall("CTOC")[0]
+    assert len(toc.child_element_ids) == len(expected)
+
+
+def read_vtt(path: Path) -> list[tuple[float, float, str]]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("WEBVTT\n")
+    cues = []
+    for block in text.split("\n\n")[1:]:
+        lines = block.strip().splitlines()
+        if len(lines) < 3 or "-->" not in lines[1]:
+            continue
+        start, end = (sum(float(part) * 60 ** i for i, part in enumerate(reversed(t.split(":"))))
+                      for t in lines[1].split(" --> "))
+        cues.append((start, end, "\n".join(lines[2:])))
+    return cues
+
+
+def test_cue_sheet_and_transcript_agree_with_the_audio(seed_render: Result) -> None:
+    sheet_path, vtt_path = seed_render.cue_files
+    assert sheet_path.name == "back-strengthening.cues.json"
+    assert vtt_path.name == "back-strengthening.vtt"
+    sheet = json.loads(sheet_path.read_text(encoding="utf-8"))
+    preview = voiceguide.preview("back-strengthening").to_dict()
+    assert {k: v for k, v in sheet.items() if k != "chapters"} == preview
+    assert [c["title"] for c in sheet["chapters"]] == \
+           [c.title for c in seed_render.timeline.chapters]
+    cues = read_vtt(vtt_path)
+    speech = seed_render.timeline.speech
+    assert [c[2] for c in cues] == [s.text for s in speech]
+    env = envelope(decode(seed_render.path))
+    previous_end = -1.0
+    for (start, end, _text), segment in zip(cues, speech, strict=True):
+        assert end > start
+        onset = measured_onset(env, start, previous_end + CODEC_EDGE)
+        assert onset is not None and abs(onset - start) <= TOLERANCE
+        previous_end = segment.end
+
+
+def test_cue_files_can_be_switched_off(small_routine_file: Path, tmp_path: Path) -> None:
+    result = voiceguide.render(small_routine_file, tmp_path / "quiet.mp3", cue_files=False)
+    assert result.cue_files == ()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quiet.mp3", "small.yaml"]
+
+
+def test_wav_silences_are_digital_silence(small_routine_file: Path, tmp_path: Path) -> None:
+    result = voiceguide.render(small_routine_file, tmp_path / "small.wav", fmt="wav")
+    samples = decode(result.path)
+    assert samples.size == round(result.timeline.duration * RATE)
+    for segment in result.timeline.segments:
+        lo, hi = round(segment.start * RATE), round(segment.end * RATE)
+        if segment.kind == "silence":
+            assert not samples[lo + 1: hi - 1].any(), segment
+        else:
+            assert dbfs(samples[lo: lo + round(0.005 * RATE)]) > -60, segment
+
+
+def test_vtt_time_format() -> None:
+    assert vtt_time(0) == "00:00:00.000"
+    assert vtt_time(3661.2345) == "01:01:01.234"
