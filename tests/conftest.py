@@ -4,28 +4,55 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import voiceguide
 from voiceguide import Options, Result
+from voiceguide.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "templates" / "back-strengthening.yaml"
+
+
+@contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """The environment variable ``name`` set to ``value`` inside the block, restored after."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def run_cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run the CLI in-process: its exit code, stdout and stderr (never a traceback)."""
+    result = CliRunner().invoke(cli, list(args), input=stdin)
+    assert "Traceback" not in result.output + result.stderr
+    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test run uses its own phrase cache, never the user's."""
     path = tmp_path_factory.mktemp("phrase-cache")
-    old = os.environ.get("VOICEGUIDE_CACHE_DIR")
-    os.environ["VOICEGUIDE_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("VOICEGUIDE_CACHE_DIR", None)
-    else:
-        os.environ["VOICEGUIDE_CACHE_DIR"] = old
+    with environment("VOICEGUIDE_CACHE_DIR", str(path)):
+        yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's config file never changes what the tests see (tests that need one write it)."""
+    path = tmp_path_factory.mktemp("config") / "config.toml"
+    with environment("VOICEGUIDE_CONFIG", str(path)):
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -28,9 +28,9 @@ RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
 
 ROUTINE_KEYS = {
     "title", "author", "language", "description", "intro", "safety", "outro", "defaults",
-    "exercises",
+    "exercises", "derived_from",
 }
-DEFAULTS_KEYS = {"rest", "rest_between_sets", "changeover", "get_ready", "pause"}
+DEFAULTS_KEYS = {"rest", "rest_between_sets", "changeover", "get_ready", "pause", "beat"}
 EXERCISE_KEYS = {
     "id", "name", "description", "equipment", "setup", "reps", "duration", "sides", "sets",
     "rest", "rest_between_sets", "changeover", "tip", "rep",
@@ -297,6 +297,8 @@ class _Reader:
             outro=self.texts(keys["outro"], "outro") if "outro" in keys else (),
             defaults=defaults,
             source=source,
+            derived_from=self.text(keys["derived_from"], "derived_from")
+            if "derived_from" in keys else None,
         )
 
     def defaults(self, node: Node) -> Defaults:
@@ -315,6 +317,8 @@ class _Reader:
             if "get_ready" in keys else base.get_ready,
             pause=self.number(keys["pause"], "defaults.pause", maximum=60, allow_zero=True)
             if "pause" in keys else base.pause,
+            beat=self.number(keys["beat"], "defaults.beat", maximum=4)
+            if "beat" in keys else base.beat,
         )
 
     def exercise(self, node: Node, number: int) -> Exercise:

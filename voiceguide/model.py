@@ -66,6 +66,7 @@ class Defaults:
     changeover: float = 5.0
     get_ready: int = 3
     pause: float = 1.0
+    beat: float = 1.0  # seconds between counted numbers (holds, countdowns); --tempo scales it
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Routine:
     outro: tuple[str, ...] = ()
     defaults: Defaults = field(default_factory=Defaults)
     source: Path | None = None
+    derived_from: str | None = None  # for a saved variant: its source file and the options
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:

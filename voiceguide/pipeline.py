@@ -9,7 +9,7 @@ This is the Python API the CLI is a thin layer over::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -18,6 +18,7 @@ from .cache import PhraseCache, default_cache_dir
 from .compile import compile_timeline, phrases_of
 from .customize import Customization, customize
 from .engines import Engine, get_engine
+from .errors import InputError
 from .export import export
 from .load import load_routine
 from .mix import pcm_chunks
@@ -89,6 +90,45 @@ def prepare(
 def preview(routine: Routine | str | Path, options: Options | None = None) -> Timeline:
     """The timeline of a routine, without writing any audio."""
     return prepare(routine, options).timeline
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The gentlest uniform cut of reps and rests that fits a time limit, and its timeline."""
+
+    cut: float
+    timeline: Timeline
+
+
+def fit(routine: Routine | str | Path, options: Options, seconds: float) -> Fit:
+    """The largest ``cut`` (whole percent, 1-100) of reps, timed lengths and rests whose real
+    timeline (speech included) lasts at most ``seconds``; an InputError if even 1 % is too long."""
+    if not isinstance(routine, Routine):
+        routine = load_routine(routine)
+
+    def timeline(percent: int) -> Timeline:
+        return preview(routine, replace(options, choices=replace(options.choices,
+                                                                 cut=percent / 100)))
+
+    best = timeline(100)
+    if best.duration <= seconds:
+        return Fit(1.0, best)
+    shortest = timeline(1)
+    if shortest.duration > seconds:
+        minutes = f"{seconds / 60:g} minute{'' if seconds == 60 else 's'}"
+        raise InputError(f"--max-minutes: the session cannot fit in {minutes}; "
+                         f"even with 1 rep each and almost no rest it lasts "
+                         f"{shortest.duration / 60:.1f} minutes.\n  Fix: allow more minutes, or "
+                         "leave exercises out with --skip")
+    low, high, best = 1, 100, shortest  # low fits, high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        candidate = timeline(middle)
+        if candidate.duration <= seconds:
+            low, best = middle, candidate
+        else:
+            high = middle
+    return Fit(low / 100, best)
 
 
 def tags_for(routine: Routine) -> dict[str, str]:

@@ -1,0 +1,138 @@
+"""Saved variants: a customized routine written back as a routine file.
+
+The source file is edited with a round-trip YAML parser, so its comments, key order and layout
+survive; ranges become the numbers chosen, skipped exercises go, the order follows the choices,
+and a ``derived_from`` key records the source file and the options. The result is checked
+(it must load and compile to the same routine) and written atomically; the source file and an
+existing file are never overwritten (unless ``force`` for the latter).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .atomic import write_text
+from .customize import customize
+from .errors import InputError, VoiceguideError
+from .load import parse_routine
+from .model import Cue, Defaults, Exercise, Hold, Routine
+
+DEFAULT_KEYS = ("rest", "rest_between_sets", "changeover", "beat")
+EXERCISE_SECONDS = ("rest", "rest_between_sets", "changeover")
+
+
+def write_variant(source: Path, routine: Routine, output: Path, derived_from: str,
+                  *, force: bool = False) -> Path:
+    """Write ``routine`` (``source`` customized) to ``output`` as a routine file; return it."""
+    check_output(source, output, force)
+    text = variant_text(source.read_text(encoding="utf-8-sig"), routine, derived_from)
+    written = parse_routine(text, output)
+    if _comparable(customize(written)) != _comparable(routine):
+        raise VoiceguideError(f"the variant of {source} does not match the choices; nothing "
+                              "was written (this is a bug in voiceguide, please report it)")
+    write_text(output, text)
+    return output
+
+
+def check_output(source: Path, output: Path, force: bool) -> None:
+    """Refuse to write over the source routine, a folder, or an existing file without force."""
+    if output.exists() and os.path.samefile(output, source):
+        raise InputError(f"{output} is the routine being customized; it is never overwritten.\n"
+                         "  Fix: give another file with -o")
+    if output.is_dir():
+        raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
+                         "such as -o my-routine.yaml")
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
+                         "--force to replace it")
+
+
+def variant_text(source_text: str, routine: Routine, derived_from: str) -> str:
+    """The source routine's YAML text with ``routine``'s values, comments and order kept."""
+    yaml = _yaml()
+    doc = yaml.load(source_text)
+    _apply(doc, routine, derived_from)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _comparable(routine: Routine) -> Routine:
+    return replace(routine, source=None, derived_from=None,
+                   exercises=tuple(replace(e, line=None) for e in routine.exercises))
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _set(mapping: CommentedMap, key: str, value: Any, default: Any, after: tuple[str, ...]
+         ) -> None:
+    """Set ``key`` where it is, or add it after the first of ``after`` present if not default."""
+    if key in mapping:
+        if mapping[key] != value:
+            mapping[key] = value
+        return
+    if value == default:
+        return
+    keys = list(mapping)
+    position = next((keys.index(k) + 1 for k in after if k in mapping), len(keys))
+    # the last key carries the comments and blank lines that follow the mapping: stay above it
+    mapping.insert(min(position, max(len(keys) - 1, 0)), key, value)
+
+
+def _apply(doc: CommentedMap, routine: Routine, derived_from: str) -> None:
+    _set(doc, "derived_from", derived_from, None, after=("title",))
+    for key in ("intro", "safety", "outro"):
+        if not getattr(routine, key) and key in doc:
+            del doc[key]
+    defaults = doc.get("defaults")
+    if not isinstance(defaults, CommentedMap):
+        defaults = CommentedMap()
+    for key in DEFAULT_KEYS:
+        _set(defaults, key, _number(getattr(routine.defaults, key)),
+             _number(getattr(Defaults(), key)), after=("pause", "get_ready", "changeover"))
+    if defaults and "defaults" not in doc:
+        _set(doc, "defaults", defaults, None, after=("outro", "safety", "intro", "derived_from"))
+    items: CommentedSeq = doc["exercises"]
+    by_id = {str(item["id"]): item for item in items}
+    comments = {str(item["id"]): items.ca.items.get(index) for index, item in enumerate(items)}
+    del items[:]
+    items.ca.items.clear()
+    for index, exercise in enumerate(routine.exercises):
+        items.append(by_id[exercise.id])
+        if comments[exercise.id] is not None:
+            items.ca.items[index] = comments[exercise.id]
+        _apply_exercise(by_id[exercise.id], exercise)
+
+
+def _apply_exercise(item: CommentedMap, exercise: Exercise) -> None:
+    if exercise.reps is not None:
+        _set(item, "reps", exercise.reps.value, None, after=())
+    if exercise.duration is not None:
+        _set(item, "duration", _number(exercise.duration), None, after=())
+    _set(item, "sets", exercise.sets, 1, after=("sides", "reps", "duration"))
+    for key in EXERCISE_SECONDS:
+        value = getattr(exercise, key)
+        if value is not None:
+            _set(item, key, _number(value), None, after=("sets", "sides", "reps", "duration"))
+    for phase_item, phase in zip(item.get("rep") or [], exercise.rep):
+        if isinstance(phase, Hold):
+            _set(phase_item, "hold", phase.seconds.value, None, after=())
+        elif isinstance(phase, Cue):
+            _set(phase_item, "seconds", _number(phase.seconds), None, after=("say",))
