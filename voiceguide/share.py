@@ -1,0 +1,475 @@
+"""Share a routine as one zip bundle, and open a bundle someone sent, safely.
+
+A bundle holds, at its top level: the routine as rendered (``<name>.yaml``, the options applied),
+the audio (``<name>.mp3``), its cue sheet (``<name>.cues.json``) and WebVTT transcript
+(``<name>.vtt``), ``manifest.json`` (the options and versions) and ``index.html``, the player page.
+
+Bundles are untrusted. ``import_bundle`` accepts only those files, flat, as regular files, within
+size, count and compression-ratio limits; it validates the routine and the cue sheet before it
+writes anything, extracts into a temporary folder beside the target and moves the files into place
+only when all of them are complete. It writes its own player page rather than the bundle's, so a
+bundle cannot bring a script along.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import struct
+import tempfile
+import zipfile
+from dataclasses import dataclass, replace
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from . import pipeline
+from .atomic import atomic_path, write_text
+from .customize import customize
+from .engines import get_engine
+from .errors import InputError
+from .load import MAX_FILE_BYTES, load_routine, parse_routine
+from .model import Routine
+from .phrases import phrases_dir
+from .player import player_data, player_page
+from .variant import write_variant
+
+BUNDLE_FORMAT = 1
+RENDER_FORMAT = 1  # bump when what a render depends on changes beyond the key's fields
+MAX_BUNDLE_BYTES = 400_000_000
+MAX_FILES = 12
+MAX_TOTAL_BYTES = 450_000_000
+MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
+RATIO_FLOOR = 1_000_000
+CHUNK = 1 << 16
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
+DRIVE = re.compile(r"^[A-Za-z]:")
+FIX_REBUNDLE = "ask the sender to make the bundle again with 'voiceguide bundle'"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A file a bundle may hold: how its name ends, its size limit, whether it must be there."""
+
+    name: str
+    suffix: str
+    limit: int
+    required: bool
+
+
+KINDS = (
+    Kind("cue sheet", ".cues.json", 50_000_000, True),
+    Kind("manifest", "manifest.json", 100_000, False),
+    Kind("routine", ".yaml", MAX_FILE_BYTES, True),
+    Kind("audio", ".mp3", 400_000_000, True),
+    Kind("transcript", ".vtt", 20_000_000, False),
+    Kind("player page", "index.html", 20_000_000, False),
+)
+
+
+def kind_of(name: str) -> Kind | None:
+    """The kind of a member by its name (``x.cues.json`` is a cue sheet, not a manifest)."""
+    for kind in KINDS:
+        if name == kind.suffix or (kind.suffix.startswith(".") and name.endswith(kind.suffix)
+                                   and len(name) > len(kind.suffix)):
+            return kind
+    return None
+
+
+def slug(name: str) -> str:
+    """A file-name-safe slug of ``name``: lowercase letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "routine"
+
+
+def voiceguide_version() -> str:
+    try:
+        return package_version("voiceguide")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown"
+
+
+# --- renders that are reused while current -----------------------------------------------------
+
+
+def render_key(source: Path, options: pipeline.Options) -> str:
+    """A hash of everything a render depends on: the routine file, the options, the phrase file,
+    the speech engine and its version, and voiceguide's version."""
+    routine = load_routine(source)
+    engine = get_engine(options.engine)
+    phrase_file = phrases_dir() / f"{routine.language}.yaml"
+    music = options.sound.music
+    fields = [
+        RENDER_FORMAT, voiceguide_version(), source.read_bytes().hex(),
+        repr(replace(options, cache=True, cache_dir=None)),
+        engine.id, engine.version(),
+        phrase_file.read_text(encoding="utf-8") if phrase_file.is_file() else None,
+        [str(music), music.stat().st_size, music.stat().st_mtime_ns] if music else None,
+    ]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A render and its cue files; ``reused`` when it was current and nothing was rendered."""
+
+    audio: Path
+    sheet: Path
+    transcript: Path
+    key: str
+    reused: bool
+
+
+def record_path(audio: Path) -> Path:
+    """Where the key of a render is kept: ``<name>.render.json`` beside it."""
+    return audio.with_name(audio.with_suffix("").name + ".render.json")
+
+
+def _current(audio: Path, key: str) -> bool:
+    try:
+        record = json.loads(record_path(audio).read_text(encoding="utf-8"))
+        sheet, transcript = (audio.with_name(name) for name in record["cue_files"])
+        return bool(record["key"] == key and audio.stat().st_size == record["bytes"]
+                    and sheet.is_file() and transcript.is_file())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def render_current(source: Path, options: pipeline.Options, audio: Path) -> Rendered:
+    """Render ``source`` into ``audio`` (MP3, with its cue files), unless the render there was
+    made from the same routine, options and engine: then reuse it."""
+    key = render_key(source, options)
+    if not _current(audio, key):
+        result = pipeline.render(source, audio, options, "mp3", cue_files=True)
+        record = {"key": key, "bytes": result.path.stat().st_size,
+                  "cue_files": [p.name for p in result.cue_files]}
+        write_text(record_path(audio), json.dumps(record, indent=2) + "\n")
+        reused = False
+    else:
+        reused = True
+    record = json.loads(record_path(audio).read_text(encoding="utf-8"))
+    sheet, transcript = (audio.with_name(name) for name in record["cue_files"])
+    return Rendered(audio, sheet, transcript, key, reused)
+
+
+# --- bundle --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bundled:
+    """What ``bundle`` wrote, and the render it packed."""
+
+    path: Path
+    render: Rendered
+    routine: Routine
+    files: tuple[str, ...]
+
+
+def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Path,
+           *, force: bool = False) -> Bundled:
+    """Render ``source`` (or reuse its current render in the folder ``render_to``) and pack it
+    with the routine as rendered, its cue files, a manifest and the player page into ``output``."""
+    if output.is_dir():
+        raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
+                         "such as -o my-routine.zip")
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
+                         "--force to replace it")
+    name = slug(source.stem)
+    rendered = render_current(source, options, render_to / f"{name}.mp3")
+    routine = customize(load_routine(source), options.choices)
+    args = options.choices.as_args()
+    derived = f"{source.name} with {' '.join(args)}" if args else source.name
+    sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
+    files = {
+        f"{name}.mp3": rendered.audio,
+        f"{name}.cues.json": rendered.sheet,
+        f"{name}.vtt": rendered.transcript,
+    }
+    links = [("Transcript", f"{name}.vtt"), ("Routine", f"{name}.yaml"),
+             ("Cue sheet", f"{name}.cues.json")]
+    manifest = {
+        "format": "voiceguide-bundle", "version": BUNDLE_FORMAT,
+        "voiceguide": voiceguide_version(), "title": routine.title,
+        "routine": f"{name}.yaml", "audio": f"{name}.mp3", "cues": f"{name}.cues.json",
+        "transcript": f"{name}.vtt", "duration": sheet.get("duration"),
+        "source": source.name, "options": args,
+        "engine": options.engine or "pyttsx3", "voice": options.voice, "rate": options.rate,
+        "render_key": rendered.key,
+    }
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bundle-") as staging:
+        variant = write_variant(source, routine, Path(staging) / f"{name}.yaml", derived)
+        texts = {
+            "index.html": player_page(sheet, f"{name}.mp3", routine, links),
+            "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+            f"{name}.yaml": variant.read_text(encoding="utf-8"),
+        }
+        with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as archive:
+            for member, text in texts.items():
+                archive.writestr(member, text, compress_type=zipfile.ZIP_DEFLATED)
+            for member, path in files.items():
+                packed = zipfile.ZIP_STORED if member.endswith(".mp3") else zipfile.ZIP_DEFLATED
+                archive.write(path, member, compress_type=packed)
+    return Bundled(output, rendered, routine, tuple(sorted([*texts, *files])))
+
+
+# --- safe reading --------------------------------------------------------------------------------
+
+
+def _refuse(bundle_path: Path, problem: str, fix: str = FIX_REBUNDLE) -> InputError:
+    return InputError(f"{bundle_path}: {problem}; nothing was written.\n  Fix: {fix}")
+
+
+def _declared_entries(path: Path) -> int:
+    """The entry count the zip's end record declares, read before zipfile parses anything."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 65_557))
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise _refuse(path, "this is not a zip file", "give the .zip file made by "
+                      "'voiceguide bundle'")
+    entries: int = struct.unpack("<H", tail[at + 10:at + 12])[0]
+    return entries
+
+
+def _check_name(path: Path, info: zipfile.ZipInfo) -> Kind:
+    name = info.filename
+    shown = repr(name)
+    if any(ord(char) < 32 for char in name):
+        raise _refuse(path, f"the entry {shown} has a control character in its name")
+    if "\\" in name:
+        raise _refuse(path, f"the entry {shown} has a backslash in its name (a Windows path "
+                      "that could leave the folder)")
+    if name.startswith("/"):
+        raise _refuse(path, f"the entry {shown} is an absolute path")
+    if DRIVE.match(name):
+        raise _refuse(path, f"the entry {shown} starts with a drive letter")
+    if ".." in name.split("/"):
+        raise _refuse(path, f"the entry {shown} would leave the folder ('..')")
+    if info.is_dir() or "/" in name:
+        raise _refuse(path, f"the entry {shown} is a folder or is inside one; a bundle holds "
+                      "its files at its top level", "zip the files themselves, not their "
+                      "folder, or make the bundle with 'voiceguide bundle'")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise _refuse(path, f"the entry {shown} is a symbolic link")
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+        raise _refuse(path, f"the entry {shown} is not a regular file")
+    kind = kind_of(name)
+    if not SAFE_NAME.match(name) or kind is None:
+        raise _refuse(path, f"the entry {shown} is not a file a bundle holds (only <name>.yaml, "
+                      "<name>.mp3, <name>.cues.json, <name>.vtt, manifest.json and index.html, "
+                      "named with letters, digits, '.', '_' and '-')")
+    if info.flag_bits & 0x1:
+        raise _refuse(path, f"the entry {shown} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _refuse(path, f"the entry {shown} uses an unsupported compression method")
+    if info.file_size > kind.limit:
+        raise _refuse(path, f"the entry {shown} declares {info.file_size:,} bytes, more than "
+                      f"the {kind.limit:,} a {kind.name} may have")
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise _refuse(path, f"the entry {shown} is compressed {info.file_size:,} bytes into "
+                      f"{info.compress_size:,}, a ratio above {MAX_RATIO} (a zip bomb?)")
+    return kind
+
+
+@dataclass(frozen=True)
+class Contents:
+    """A bundle's members by kind (checked), its routine and its cue sheet (validated)."""
+
+    members: dict[str, zipfile.ZipInfo]
+    routine: Routine
+    routine_text: str
+    sheet: object
+
+
+def _read(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+          into: Path | None = None) -> bytes:
+    """Read a member in chunks, counting the bytes (never more than declared or ``limit``);
+    into the file ``into`` (created, never overwritten) or into memory."""
+    total = 0
+    kept: list[bytes] = []
+    try:
+        with archive.open(info) as src:
+            out = into.open("xb") if into is not None else None
+            try:
+                while chunk := src.read(CHUNK):
+                    total += len(chunk)
+                    if total > info.file_size or total > limit:
+                        raise _refuse(path, f"the entry {info.filename!r} holds more than it "
+                                      "declares (a zip bomb?)")
+                    if out is not None:
+                        out.write(chunk)
+                    else:
+                        kept.append(chunk)
+            finally:
+                if out is not None:
+                    out.close()
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise _refuse(path, f"the entry {info.filename!r} is damaged ({exc})") from None
+    return b"".join(kept)
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    if not path.is_file():
+        raise InputError(f"{path}: no such bundle file.\n  Fix: give the path of a .zip file "
+                         "made by 'voiceguide bundle'")
+    if path.stat().st_size > MAX_BUNDLE_BYTES:
+        raise _refuse(path, f"the file is larger than {MAX_BUNDLE_BYTES:,} bytes")
+    entries = _declared_entries(path)
+    if entries > MAX_FILES:
+        raise _refuse(path, f"it declares {entries} files; a bundle holds at most {MAX_FILES}")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise _refuse(path, f"this is not a readable zip file ({exc})",
+                      "give the .zip file made by 'voiceguide bundle'") from None
+
+
+def _contents(path: Path, archive: zipfile.ZipFile) -> Contents:
+    """Check every member's name, type and sizes, then read and validate the routine and the cue
+    sheet; nothing is written."""
+    infos = archive.infolist()
+    if len(infos) > MAX_FILES:
+        raise _refuse(path, f"it holds {len(infos)} files; a bundle holds at most {MAX_FILES}")
+    members: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        kind = _check_name(path, info)
+        if kind.name in members:
+            raise _refuse(path, f"it holds two files of the kind {kind.name} "
+                          f"({members[kind.name].filename!r} and {info.filename!r})")
+        members[kind.name] = info
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise _refuse(path, f"its files add up to {total:,} bytes, more than {MAX_TOTAL_BYTES:,}")
+    for kind in KINDS:
+        if kind.required and kind.name not in members:
+            raise _refuse(path, f"it has no {kind.name} (a {kind.suffix} file)")
+    routine_info = members["routine"]
+    data = _read(path, archive, routine_info, MAX_FILE_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _refuse(path, f"the routine {routine_info.filename!r} is not UTF-8 text") from None
+    routine = parse_routine(text, f"{path}:{routine_info.filename}")
+    cues = members["cue sheet"]
+    try:
+        sheet = json.loads(_read(path, archive, cues, KINDS[0].limit).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _refuse(path, f"the cue sheet {cues.filename!r} is not JSON ({exc})") from None
+    data_ok = player_data(sheet, f"{path}:{cues.filename}")
+    if data_ok["title"] != routine.title:
+        raise _refuse(path, f"the cue sheet is for {data_ok['title']!r}, the routine is "
+                      f"{routine.title!r}")
+    head = _peek(path, archive, members["audio"])
+    if not (head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF
+                                        and head[1] & 0xE0 == 0xE0)):
+        raise _refuse(path, f"{members['audio'].filename!r} is not an MP3 file")
+    return Contents(members, routine, text, sheet)
+
+
+def _peek(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The first bytes of a member (to recognize its type)."""
+    try:
+        with archive.open(info) as src:
+            return src.read(4)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise _refuse(path, f"the entry {info.filename!r} is damaged ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where a bundle was unpacked, the files written there, and its routine."""
+
+    folder: Path
+    files: tuple[str, ...]
+    routine: Routine
+
+
+def import_bundle(path: Path, folder: Path, *, force: bool = False) -> Imported:
+    """Unpack the bundle ``path`` into ``folder`` safely (see the module's docstring); existing
+    files are replaced only with ``force``. A refused bundle leaves nothing behind."""
+    with _open(path) as archive:
+        contents = _contents(path, archive)
+        names = sorted({*(info.filename for info in contents.members.values()), "index.html"})
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} is a file, not a folder.\n  Fix: give a folder with -d")
+        clashes = [name for name in names
+                   if (folder / name).exists() or (folder / name).is_symlink()]
+        if clashes and not force:
+            raise InputError(f"{folder} already has {', '.join(clashes)}; nothing was written.\n"
+                             "  Fix: import into another folder with -d, or add --force to "
+                             "replace them")
+        for name in clashes:
+            if (folder / name).is_dir():
+                raise InputError(f"{folder / name} is a folder; nothing was written.\n"
+                                 "  Fix: import into another folder with -d")
+        created = [p for p in (folder.absolute(), *folder.absolute().parents) if not p.exists()]
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.import-"))
+        try:
+            _folder_permissions(staging)
+            _extract(path, archive, contents, staging)
+            if not folder.exists():
+                os.replace(staging, folder)
+            else:
+                for name in names:
+                    os.replace(staging / name, folder / name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            for made in created[1:]:  # the parents made for this import, deepest first
+                try:
+                    made.rmdir()
+                except OSError:
+                    break
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+    return Imported(folder, tuple(names), contents.routine)
+
+
+def _folder_permissions(path: Path) -> None:
+    """Give ``path`` the permissions a normal new folder gets (mkdtemp makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o777 & ~umask)
+
+
+def _extract(path: Path, archive: zipfile.ZipFile, contents: Contents, staging: Path) -> None:
+    """Write the members into ``staging`` (bytes counted), then a player page of our own."""
+    for kind in KINDS:
+        info = contents.members.get(kind.name)
+        if info is None or kind.name == "player page":
+            continue
+        target = staging / info.filename
+        if target.resolve().parent != staging.resolve():  # the name checks make this impossible
+            raise _refuse(path, f"the entry {info.filename!r} would leave the folder")
+        if kind.name == "routine":
+            target.write_text(contents.routine_text, encoding="utf-8", newline="\n")
+        else:
+            _read(path, archive, info, kind.limit, into=target)
+    audio = contents.members["audio"].filename
+    links = [("Routine", contents.members["routine"].filename),
+             ("Cue sheet", contents.members["cue sheet"].filename)]
+    if "transcript" in contents.members:
+        links.insert(0, ("Transcript", contents.members["transcript"].filename))
+    (staging / "index.html").write_text(player_page(contents.sheet, audio, contents.routine,
+                                                    links), encoding="utf-8", newline="\n")
+
+
+def routine_from_bundle(path: Path) -> Path:
+    """The routine of a bundle (checked and validated like an import), written to a private
+    temporary folder that is removed when the process exits; for ``render BUNDLE.zip``."""
+    with _open(path) as archive:
+        contents = _contents(path, archive)
+    folder = Path(tempfile.mkdtemp(prefix="voiceguide-bundle-"))
+    atexit.register(shutil.rmtree, folder, True)
+    target = folder / contents.members["routine"].filename
+    target.write_text(contents.routine_text, encoding="utf-8", newline="\n")
+    return target

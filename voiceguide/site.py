@@ -1,0 +1,404 @@
+"""A static library site of routines with a podcast feed, and a local server to look at it.
+
+``build_site`` renders every routine of a folder (each only when its routine, options or engine
+changed) and writes::
+
+    SITE/index.html                      the routines, their length and exercises
+    SITE/feed.xml                        RSS 2.0 with the iTunes and Podcasting 2.0 namespaces
+    SITE/<name>/index.html               the player page
+    SITE/<name>/<name>.mp3 .cues.json .vtt .yaml .chapters.json (Podcasting 2.0 JSON chapters)
+
+A file is rewritten only when its content changes, so a rebuild with nothing changed touches
+nothing. Each episode's GUID is derived from its render key (routine, options, engine) and its
+publication date is kept in ``<name>/episode.json`` until that key changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+from . import pipeline
+from .atomic import write_text
+from .errors import InputError, VoiceguideError
+from .load import load_routine
+from .model import Routine
+from .player import player_page
+from .share import Rendered, render_current, slug
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+CHAPTERS_TYPE = "application/json+chapters"
+CATEGORY = ("Health & Fitness", "Fitness")
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The feed's own details; empty ones are filled from the routines."""
+
+    title: str | None = None
+    description: str | None = None
+    author: str | None = None
+    language: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One routine on the site: its render, slug, GUID and publication date."""
+
+    slug: str
+    routine: Routine
+    render: Rendered
+    duration: float
+    guid: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Site:
+    """What ``build_site`` did: the episodes, and the files it (re)wrote."""
+
+    folder: Path
+    episodes: tuple[Episode, ...]
+    written: tuple[Path, ...]
+
+    @property
+    def rendered(self) -> tuple[str, ...]:
+        return tuple(e.slug for e in self.episodes if not e.render.reused)
+
+
+def check_base_url(url: str) -> str:
+    """``url`` with a trailing slash, or an InputError if it is not an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or \
+            parts.fragment:
+        raise InputError(f"--base-url {url!r} is not the web address of the site.\n  Fix: give "
+                         "the address the SITE folder will be published at, such as "
+                         "--base-url https://example.org/routines/")
+    return url if url.endswith("/") else url + "/"
+
+
+def write_if_changed(path: Path, text: str, written: list[Path]) -> None:
+    """Write ``text`` to ``path`` (atomically) unless it already holds exactly that."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_text(path, text)
+    written.append(path)
+
+
+def clock(seconds: float) -> str:
+    """``HH:MM:SS`` (the iTunes duration format)."""
+    whole = round(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def chapters_json(sheet: dict[str, Any]) -> str:
+    """The Podcasting 2.0 JSON chapters of a cue sheet."""
+    chapters = [{"startTime": round(float(c["start"]), 3), "title": str(c["title"])}
+                for c in sheet.get("chapters", [])]
+    return json.dumps({"version": "1.2.0", "chapters": chapters}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def _published(state_path: Path, key: str, now: datetime, written: list[Path]) -> datetime:
+    """The episode's first publication with this render key (kept in ``episode.json``)."""
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if state["key"] == key:
+            return parsedate_to_datetime(state["published"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    state = {"key": key, "published": format_datetime(now, usegmt=True)}
+    write_if_changed(state_path, json.dumps(state, indent=2) + "\n", written)
+    return now.replace(microsecond=0)
+
+
+def find_routines(folder: Path) -> list[Path]:
+    """The routine files (``*.yaml``, ``*.yml``) of ``folder``, sorted by name."""
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder.\n  Fix: give the folder that holds the "
+                         "routine files (*.yaml)")
+    found = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+    if not found:
+        raise InputError(f"{folder} has no routine files (*.yaml).\n  Fix: give the folder that "
+                         "holds the routines")
+    return found
+
+
+def build_site(folder: Path, output: Path, base_url: str,
+               options: pipeline.Options | None = None, channel: Channel = Channel()
+               ) -> Site:
+    """Render every routine of ``folder`` into the static site ``output`` (see the module's
+    docstring). Every routine is validated before anything is rendered or written."""
+    options = options or pipeline.Options()
+    base = check_base_url(base_url)
+    sources = find_routines(folder)
+    routines = [load_routine(path) for path in sources]
+    names: dict[str, Path] = {}
+    for path in sources:
+        name = slug(path.stem)
+        if name in names:
+            raise InputError(f"{names[name].name} and {path.name} would both be published as "
+                             f"'{name}'.\n  Fix: rename one of them")
+        names[name] = path
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{output} is a file.\n  Fix: give a folder with -o")
+    written: list[Path] = []
+    now = datetime.now(timezone.utc)
+    episodes: list[Episode] = []
+    for (name, path), routine in zip(names.items(), routines):
+        episodes.append(_episode(name, path, routine, output / name, options, now, written))
+    episodes.sort(key=lambda e: (-e.published.timestamp(), e.slug))
+    write_if_changed(output / "index.html", index_page(episodes, channel, base), written)
+    write_if_changed(output / "feed.xml", feed_xml(episodes, channel, base), written)
+    return Site(output, tuple(episodes), tuple(written))
+
+
+def _episode(name: str, source: Path, routine: Routine, folder: Path,
+             options: pipeline.Options, now: datetime, written: list[Path]) -> Episode:
+    rendered = render_current(source, options, folder / f"{name}.mp3")
+    if not rendered.reused:
+        written.append(rendered.audio)
+    sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
+    write_if_changed(folder / f"{name}.yaml", source.read_text(encoding="utf-8-sig"), written)
+    write_if_changed(folder / f"{name}.chapters.json", chapters_json(sheet), written)
+    links = [("Transcript", rendered.transcript.name), ("Routine", f"{name}.yaml"),
+             ("Chapters", f"{name}.chapters.json")]
+    write_if_changed(folder / "index.html",
+                     player_page(sheet, rendered.audio.name, routine, links), written)
+    published = _published(folder / "episode.json", rendered.key, now, written)
+    return Episode(name, routine, rendered, float(sheet["duration"]),
+                   f"voiceguide:{name}:{rendered.key[:16]}", published)
+
+
+def _channel(episodes: list[Episode], channel: Channel) -> Channel:
+    """The channel's details, with what it leaves empty taken from the routines."""
+    authors = {e.routine.author for e in episodes if e.routine.author}
+    languages = [e.routine.language for e in episodes]
+    return Channel(
+        title=channel.title or "Voice-guided routines",
+        description=channel.description
+        or f"{len(episodes)} voice-guided exercise routines, made with voiceguide.",
+        author=channel.author or (authors.pop() if len(authors) == 1 else "voiceguide"),
+        language=channel.language or max(set(languages), key=languages.count),
+        image=channel.image,
+    )
+
+
+def _minutes(seconds: float) -> str:
+    """``25:13`` or ``1:02:03``."""
+    hours, minutes, secs = (int(part) for part in clock(seconds).split(":"))
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _describe(routine: Routine, duration: float) -> str:
+    names = ", ".join(e.name for e in routine.exercises)
+    about = f"{routine.description} " if routine.description else ""
+    return f"{about}{_minutes(duration)}, {len(routine.exercises)} exercises: {names}."
+
+
+def feed_xml(episodes: list[Episode], channel: Channel, base: str) -> str:
+    """The podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces."""
+    info = _channel(episodes, channel)
+    ET.register_namespace("itunes", ITUNES)
+    ET.register_namespace("podcast", PODCAST)
+    ET.register_namespace("atom", ATOM)
+    rss = ET.Element("rss", {"version": "2.0"})
+    ch = ET.SubElement(rss, "channel")
+
+    def add(parent: ET.Element, tag: str, text: str | None = None,
+            attrs: dict[str, str] | None = None) -> ET.Element:
+        element = ET.SubElement(parent, tag, attrs or {})
+        element.text = text
+        return element
+
+    add(ch, "title", info.title)
+    add(ch, "link", base)
+    add(ch, "description", info.description)
+    add(ch, "language", info.language)
+    add(ch, "generator", "voiceguide")
+    add(ch, f"{{{ATOM}}}link", attrs={"href": base + "feed.xml", "rel": "self",
+                                      "type": "application/rss+xml"})
+    if episodes:
+        add(ch, "lastBuildDate", format_datetime(max(e.published for e in episodes),
+                                                 usegmt=True))
+    add(ch, f"{{{ITUNES}}}author", info.author)
+    add(ch, f"{{{ITUNES}}}summary", info.description)
+    add(ch, f"{{{ITUNES}}}explicit", "false")
+    add(ch, f"{{{ITUNES}}}type", "episodic")
+    if info.image:
+        add(ch, f"{{{ITUNES}}}image", attrs={"href": info.image})
+    category = add(ch, f"{{{ITUNES}}}category", attrs={"text": CATEGORY[0]})
+    add(category, f"{{{ITUNES}}}category", attrs={"text": CATEGORY[1]})
+    for episode in episodes:
+        folder = base + quote(episode.slug) + "/"
+        item = add(ch, "item")
+        add(item, "title", episode.routine.title)
+        add(item, "description", _describe(episode.routine, episode.duration))
+        add(item, "link", folder)
+        add(item, "guid", episode.guid, {"isPermaLink": "false"})
+        add(item, "pubDate", format_datetime(episode.published, usegmt=True))
+        add(item, "enclosure", attrs={"url": folder + quote(episode.render.audio.name),
+                                      "length": str(episode.render.audio.stat().st_size),
+                                      "type": "audio/mpeg"})
+        add(item, f"{{{ITUNES}}}duration", clock(episode.duration))
+        add(item, f"{{{ITUNES}}}author", episode.routine.author or info.author or "")
+        add(item, f"{{{ITUNES}}}explicit", "false")
+        add(item, f"{{{PODCAST}}}chapters",
+            attrs={"url": folder + quote(f"{episode.slug}.chapters.json"),
+                   "type": CHAPTERS_TYPE})
+    ET.indent(rss)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, "unicode") + "\n"
+
+
+INDEX_STYLE = """\
+body { margin: 0; font: 1.125rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
+:root { color-scheme: light dark; }
+li { margin: 0 0 1.25rem; }
+a { color: #0b6e4f; }
+@media (prefers-color-scheme: dark) { a { color: #3fbf8f; } }
+.meta { color: #6b7680; margin: 0.125rem 0; }
+h2 { font-size: 1.25rem; margin: 0; }
+h2 a { display: inline-block; min-height: 48px; padding: 0.5rem 0; }"""
+
+
+def index_page(episodes: list[Episode], channel: Channel, base: str) -> str:
+    """The site's front page: each routine with its length and exercises, and the feed."""
+    info = _channel(episodes, channel)
+    items = []
+    for episode in sorted(episodes, key=lambda e: e.routine.title.lower()):
+        routine = episode.routine
+        about = f'<p class="meta">{html.escape(routine.description)}</p>' \
+            if routine.description else ""
+        by = f" · {html.escape(routine.author)}" if routine.author else ""
+        exercises = ", ".join(html.escape(e.name) for e in routine.exercises)
+        items.append(
+            f'<li><h2><a href="{quote(episode.slug)}/">{html.escape(routine.title)}</a></h2>'
+            f'<p class="meta">{_minutes(episode.duration)} · '
+            f"{len(routine.exercises)} exercises{by}</p>{about}"
+            f'<p class="meta">{exercises}</p></li>')
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(info.language or "en")}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(info.title or '')}</title>\n"
+        f'<link rel="alternate" type="application/rss+xml" href="{base}feed.xml">\n'
+        f"<style>\n{INDEX_STYLE}\n</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{html.escape(info.title or '')}</h1>\n"
+        f'<p class="meta">{html.escape(info.description or "")}</p>\n'
+        f'<p><a href="feed.xml">Podcast feed</a>: add <code>{html.escape(base)}feed.xml'
+        "</code> to a podcast app to get every routine.</p>\n"
+        '<ol class="routines">\n' + "\n".join(items) + "\n</ol>\n</main>\n</body>\n</html>\n")
+
+
+# --- a local server ------------------------------------------------------------------------------
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site's files, with byte ranges (so the player can seek) and the right types."""
+
+    extensions_map = {  # noqa: RUF012 (the base class declares it as an instance variable)
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mp3": "audio/mpeg", ".vtt": "text/vtt", ".json": "application/json",
+        ".xml": "application/rss+xml", ".yaml": "text/yaml; charset=utf-8",
+    }
+    quiet: ClassVar[bool] = False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    def send_head(self) -> Any:
+        match = RANGE.match(self.headers.get("Range", "").strip())
+        path = Path(self.translate_path(self.path))
+        if match is None or not path.is_file() or match.group(0) == "bytes=-":
+            return super().send_head()
+        size = path.stat().st_size
+        first, last = match.groups()
+        start = int(first) if first else max(0, size - int(last))
+        end = min(int(last), size - 1) if first and last else size - 1
+        if start >= size or start > end:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.end_headers()
+            return None
+        handle = path.open("rb")
+        handle.seek(start)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        return _Limited(handle, end - start + 1)
+
+    def end_headers(self) -> None:
+        if "Range" not in self.headers:
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+
+class _Limited:
+    """A file object that reads at most ``left`` bytes (the end of a byte range)."""
+
+    def __init__(self, handle: Any, left: int) -> None:
+        self.handle, self.left = handle, left
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data: bytes = self.handle.read(size)
+        self.left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def make_server(root: Path, port: int = 8000, quiet: bool = False
+                ) -> http.server.ThreadingHTTPServer:
+    """A server of ``root`` on the loopback address only (port 0: any free port)."""
+    if not (root / "index.html").is_file():
+        raise InputError(f"{root} has no index.html.\n  Fix: build the site first with "
+                         "'voiceguide site ROUTINES -o SITE --base-url URL'")
+    handler = functools.partial(type("Handler", (SiteHandler,), {"quiet": quiet}),
+                                directory=os.fspath(root))
+    try:
+        return http.server.ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        raise VoiceguideError(f"cannot serve on {HOST}:{port}: {exc.strerror or exc}.\n"
+                              "  Fix: choose another port with --port") from None
+
+
+def serve(root: Path, port: int = 8000, on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve ``root`` at http://127.0.0.1:PORT/ until Ctrl-C."""
+    server = make_server(root, port)
+    try:
+        if on_ready is not None:
+            on_ready(f"http://{HOST}:{server.server_address[1]}/")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
