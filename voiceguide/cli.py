@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,7 @@ def parse_reps(values: tuple[str, ...]) -> dict[str, int]:
     reps: dict[str, int] = {}
     for value in values:
         exercise_id, sep, count = value.partition("=")
-        if not sep or not exercise_id.strip() or not count.strip().isdigit():
+        if not sep or not exercise_id.strip() or not count.strip().isdecimal():
             raise InputError(f"--reps: {value!r} is not ID=N.\n  Fix: write for example "
                              "--reps back-stretch=10")
         reps[exercise_id.strip()] = int(count)
@@ -222,6 +223,13 @@ def templates() -> None:
         click.echo(f"{path.stem:<24} {routine.title} ({len(routine.exercises)} exercises)")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, a logout, a service manager) stops a render like Ctrl-C does: cleanup
+    runs, temporary files go, and the previous output stays untouched."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """The console script's entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="voiceguide")

@@ -11,7 +11,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ExportError
@@ -54,6 +55,18 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[Chapter]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@contextmanager
+def _scratch_folder() -> Iterator[str]:
+    """A private temporary folder; a full or unwritable temporary folder is an ExportError."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+            yield scratch
+    except OSError as exc:
+        raise ExportError(f"cannot write a temporary file in {tempfile.gettempdir()}: "
+                          f"{exc.strerror or exc}\n  Fix: free some disk space there, or point "
+                          "TMPDIR (Windows: TEMP) at a folder you can write to") from None
+
+
 def _set_default_permissions(path: Path) -> None:
     """Give the file the permissions a normal new file gets (mkstemp makes it private)."""
     umask = os.umask(0)
@@ -78,7 +91,7 @@ def export(
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create the folder {output.parent}: {exc.strerror}") from None
-    with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+    with _scratch_folder() as scratch:
         meta = Path(scratch) / "meta.txt"
         meta.write_text(ffmetadata(tags or {}, chapters), encoding="utf-8")
         errors = Path(scratch) / "ffmpeg.log"

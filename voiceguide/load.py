@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ MAX_TEXT_CHARS = 5_000
 MAX_REPS = 1_000
 MAX_SETS = 100
 MAX_SECONDS = 3_600.0
+MAX_SESSION_HOURS = 12
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EXPONENT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
 
 ROUTINE_KEYS = {
@@ -36,6 +39,7 @@ EXERCISE_KEYS = {
     "rest", "rest_between_sets", "changeover", "tip", "rep",
 }
 CUE_KEYS = {"say", "seconds"}
+PLAIN_TAGS = {"str", "int", "float", "bool", "null", "seq", "map"}
 HOLD_KEYS = {"hold"}
 
 
@@ -91,6 +95,9 @@ def load_routine(name_or_path: str | Path) -> Routine:
 
 
 def _decode(data: bytes, path: Path) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise RoutineError("the file is UTF-16 (or UTF-32) text; routine files are UTF-8",
+                           source=path, hint="save the file as UTF-8 in your editor")
     if b"\0" in data:
         raise RoutineError("this is a binary file, not a YAML routine", source=path,
                            hint="give the path of a .yaml routine file")
@@ -120,6 +127,15 @@ class _SafeComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# Plain scalars resolve only to text, numbers, booleans and null: a date or '=' stays text, and '<<'
+# is an ordinary (unknown) key, not a merge.
+_SafeComposer.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag.rsplit(":", 1)[-1] not in {"timestamp", "value", "merge"}]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class _AliasError(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
@@ -146,9 +162,18 @@ class _Reader:
     # --- YAML -------------------------------------------------------------------------------
 
     def compose(self, text: str) -> Node:
-        loader = _SafeComposer(text)
+        try:
+            loader = _SafeComposer(text)
+        except yaml.reader.ReaderError as exc:
+            raise self.reader_error(exc, text) from None
         try:
             node = loader.get_single_node()
+        except RecursionError:
+            raise RoutineError("the YAML is nested too deeply", source=self.source,
+                               hint="a routine needs only a few levels of lists and mappings"
+                               ) from None
+        except yaml.reader.ReaderError as exc:
+            raise self.reader_error(exc, text) from None
         except _AliasError as exc:
             raise RoutineError("YAML aliases (*name) are not allowed in routine files",
                                source=self.source, line=exc.line,
@@ -156,8 +181,12 @@ class _Reader:
                                ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
             problem = exc.problem or exc.context or "invalid YAML"
+            if exc.context_mark is not None and mark is not None and exc.context and \
+                    not text[mark.index:].strip():
+                # the file ended inside something (a quote): name the line where it started
+                mark, problem = exc.context_mark, f"{problem} {exc.context}"
+            line = mark.line + 1 if mark is not None else None
             raise RoutineError(f"this is not valid YAML: {problem}", source=self.source, line=line,
                                hint="check the indentation and quoting on that line (quote text "
                                "that contains ': ' or starts with a special character)") from None
@@ -168,28 +197,67 @@ class _Reader:
         if node is None:
             raise RoutineError("the file is empty", source=self.source,
                                hint="a routine needs at least a 'title' and a list of 'exercises'")
+        self.check_tags(node)
         self.loader = _SafeComposer("")
         return node
+
+    def check_tags(self, root: Node) -> None:
+        """Refuse any explicit tag (``!!python/...``, ``!include``) anywhere in the file."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.tag.rsplit(":", 1)[-1] not in PLAIN_TAGS or \
+                    not node.tag.startswith("tag:yaml.org,2002:"):
+                raise self.error(node, f"the tag {node.tag} is here, which routine files may "
+                                 "not use",
+                                 hint="remove the '!' tag; routine files hold plain text and "
+                                 "numbers")
+            if isinstance(node, SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, MappingNode):
+                stack.extend(item for pair in node.value for item in pair)
+
+    def reader_error(self, exc: yaml.reader.ReaderError, text: str) -> RoutineError:
+        """A character YAML refuses (a control character), with its line."""
+        line = text[: exc.position].count("\n") + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        return RoutineError(f"the file contains the control character {char}, which YAML does "
+                            "not allow", source=self.source, line=line,
+                            hint="delete it (most editors do not show it: retype the line)")
 
     def scalar(self, node: Node, where: str) -> Any:
         if not isinstance(node, ScalarNode):
             kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
-            raise self.error(node, f"'{where}' must be a single value, not {kind}")
+            raise self.error(node, f"'{where}' must be a single value, not {kind}",
+                             hint="write it on the same line as its key, for example "
+                             "'title: Morning mobility'")
         if node.tag.startswith("tag:yaml.org,2002:") and node.tag.split(":")[-1] in {
             "str", "int", "float", "bool", "null"}:
-            return self.loader.construct_object(node, deep=True)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except ValueError:  # an integer of thousands of digits
+                raise self.error(node, f"'{where}' is a number too long to read "
+                                 f"({len(node.value)} characters)",
+                                 hint="write a number within the limits in the README's "
+                                 "'Routine format'") from None
         raise self.error(node, f"'{where}' has the tag {node.tag}, which routine files may not use",
                          hint="remove the '!' tag; routine files hold plain text and numbers")
 
     def mapping(self, node: Node, where: str, allowed: set[str],
                 required: Iterable[str] = ()) -> dict[str, Node]:
         if not isinstance(node, MappingNode):
-            raise self.error(node, f"'{where}' must be a mapping of 'key: value' lines")
+            hint = ("a routine file starts with 'title: ...' and 'exercises:'"
+                    if where == "routine" else "write one 'key: value' per line, such as "
+                    "'say: Lift your leg.'" if ".rep[" in where else
+                    "write one 'key: value' per line, such as 'name: Glute bridge'")
+            raise self.error(node, f"'{where}' must be a mapping of 'key: value' lines",
+                             hint=hint)
         found: dict[str, Node] = {}
         for key_node, value_node in node.value:
             key = self.scalar(key_node, f"{where} key")
             if not isinstance(key, str):
-                raise self.error(key_node, f"'{key}' in '{where}' is not a valid key")
+                raise self.error(key_node, f"'{key}' in '{where}' is not a valid key",
+                                 hint=f"the keys allowed here are: {', '.join(sorted(allowed))}")
             if key in found:
                 raise self.error(key_node, f"'{key}' appears twice in '{where}'",
                                  hint="keep one of them")
@@ -207,10 +275,14 @@ class _Reader:
     def text(self, node: Node, where: str) -> str:
         value = self.scalar(node, where)
         if isinstance(value, bool) or value is None or not isinstance(value, (str, int, float)):
-            raise self.error(node, f"'{where}' must be text")
+            raise self.error(node, f"'{where}' must be text",
+                             hint="write the text after the colon, or remove the key")
         text = " ".join(str(value).split())
         if not text:
             raise self.error(node, f"'{where}' is empty", hint="write the text, or remove the key")
+        if not any(char.isalnum() or unicodedata.category(char) == "So" for char in text):
+            raise self.error(node, f"'{where}' has nothing to say: {text!r} has no letters or "
+                             "digits", hint="write words, or remove the key")
         if len(text) > MAX_TEXT_CHARS:
             raise self.error(node, f"'{where}' is longer than {MAX_TEXT_CHARS} characters",
                              hint="split it into several shorter paragraphs")
@@ -225,6 +297,8 @@ class _Reader:
                maximum: float = MAX_SECONDS, minimum: float = 0.0,
                allow_zero: bool = False) -> float:
         value = self.scalar(node, where)
+        if isinstance(value, str) and EXPONENT.match(value):
+            value = float(value)  # YAML 1.1 reads 1e9 and 1.5e3 as text
         kind = "a whole number" if integer else "a number of seconds"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(node, f"'{where}' must be {kind}, not {value!r}",
@@ -281,6 +355,7 @@ class _Reader:
                                  f"{seen[exercise.id]})", hint="give each exercise its own id")
             seen[exercise.id] = index + 1
             exercises.append(exercise)
+        self.check_length(exercises_node.value, exercises)
         language = self.text(keys["language"], "language") if "language" in keys else "en"
         if not re.match(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", language):
             raise self.error(keys["language"], f"'language' must be a language code, not "
@@ -300,6 +375,19 @@ class _Reader:
             derived_from=self.text(keys["derived_from"], "derived_from")
             if "derived_from" in keys else None,
         )
+
+    def check_length(self, nodes: list[Node], exercises: list[Exercise]) -> None:
+        """Refuse a routine whose exercises alone would last more than MAX_SESSION_HOURS at the
+        hard level: each field may be within its limit while the product is days of audio."""
+        lengths = [_work_seconds(exercise) for exercise in exercises]
+        total = sum(lengths)
+        if total <= MAX_SESSION_HOURS * 3600:
+            return
+        longest = max(range(len(lengths)), key=lengths.__getitem__)
+        raise self.error(nodes[longest], f"the routine would last about {total / 3600:,.0f} "
+                         f"hours at the hard level, more than the limit of {MAX_SESSION_HOURS}",
+                         hint=f"shorten '{exercises[longest].id}' (its reps, sets, holds or "
+                         f"seconds), which alone lasts about {lengths[longest] / 3600:,.1f} hours")
 
     def defaults(self, node: Node) -> Defaults:
         keys = self.mapping(node, "defaults", DEFAULTS_KEYS)
@@ -403,3 +491,14 @@ class _Reader:
                 phases.append(Cue(self.text(keys["say"], f"{at}.say"),
                                   self.number(keys["seconds"], f"{at}.seconds")))
         return tuple(phases)
+
+
+def _work_seconds(exercise: Exercise) -> float:
+    """How long an exercise's reps or timed interval last at the hard level (no speech, rests)."""
+    if exercise.duration is not None:
+        one_side = exercise.duration
+    else:
+        per_rep = sum(phase.seconds if isinstance(phase, Cue) else phase.seconds.high
+                      for phase in exercise.rep)
+        one_side = per_rep * (exercise.reps.high if exercise.reps is not None else 0)
+    return one_side * (1 if exercise.sides == "none" else 2) * exercise.sets

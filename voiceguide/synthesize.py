@@ -9,6 +9,7 @@ from pydub.silence import detect_leading_silence
 
 from .cache import PhraseCache, cache_key
 from .engines import Engine
+from .errors import EngineError
 
 SAMPLE_RATE = 22050
 SAMPLE_WIDTH = 2
@@ -57,7 +58,11 @@ def synthesize(
         clip = cache.get(key) if cache is not None else None
         if clip is None:
             clip = trim(normalize(engine.synthesize(text, voice, rate)))
-            if cache is not None and len(clip) > 0:
+            if len(clip) == 0:
+                raise EngineError(f"the speech engine ({engine.id}) produced only silence for "
+                                  f"{text!r}.\n  Fix: reword that text, or try another voice "
+                                  "(see 'voiceguide voices')")
+            if cache is not None:
                 cache.put(key, clip)
         clips[text] = clip
         if progress is not None:

@@ -95,7 +95,12 @@ class Pyttsx3Engine:
                 engine.setProperty("voice", settings[0])
             engine.setProperty("rate", int(rate) if rate else DEFAULT_RATE)
             self._settings = settings
-        handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=".wav")
+        try:
+            handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=".wav")
+        except OSError as exc:
+            raise EngineError(f"cannot write a temporary file in {tempfile.gettempdir()}: "
+                              f"{exc.strerror or exc}\n  Fix: free some disk space there, or "
+                              "point TMPDIR (Windows: TEMP) at a folder you can write to") from None
         os.close(handle)
         path = Path(name)
         try:

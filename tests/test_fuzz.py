@@ -1,0 +1,242 @@
+"""Fuzzing the loader, the customizer and the compiler with hypothesis.
+
+Valid routines (generated as data, written out as YAML text) must load and compile into a timeline
+whose segments are ordered, contiguous, non-overlapping and cover 0..duration. Mutated, malformed
+and random inputs must either load (and then compile just as well) or raise the project's own
+InputError; anything else is a bug. No audio: phrase lengths come from a fake measure function.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voiceguide import InputError, load_routine, parse_routine
+from voiceguide.compile import compile_timeline
+from voiceguide.customize import Customization, customize
+from voiceguide.model import LEVELS, Routine, Timeline
+from voiceguide.phrases import load_phrases
+
+from conftest import SMALL
+
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+TOLERANCE = 1e-6
+
+
+def fake_measure(text: str) -> float:
+    """A deterministic phrase length from 0 s (an empty clip) to 4.5 s, long enough to overrun."""
+    return (sum(map(ord, text)) % 46) / 10
+
+
+def check_timeline(timeline: Timeline, routine: Routine) -> None:
+    """Ordered, non-overlapping, contiguous segments from 0 to the duration; chapters likewise."""
+    segments = timeline.segments
+    assert segments, "an empty timeline"
+    assert abs(segments[0].start) <= TOLERANCE
+    for before, after in itertools.pairwise(segments):
+        assert after.start >= before.end - TOLERANCE, (before, after)  # no overlap
+        assert after.start <= before.end + TOLERANCE, (before, after)  # no hole
+    for segment in segments:
+        assert segment.end > segment.start, segment
+        assert segment.kind in ("speech", "silence")
+        assert bool(segment.text) == (segment.kind == "speech"), segment
+    assert timeline.duration == segments[-1].end
+    assert abs(sum(s.duration for s in segments) - timeline.duration) <= TOLERANCE * len(segments)
+    chapters = timeline.chapters
+    assert abs(chapters[0].start) <= TOLERANCE
+    assert abs(chapters[-1].end - timeline.duration) <= TOLERANCE
+    for before, after in itertools.pairwise(chapters):
+        assert after.start == before.end and after.start >= before.start
+    assert [c.exercise for c in chapters if c.exercise] == [e.id for e in routine.exercises]
+
+
+def compile_checked(routine: Routine, choices: Customization | None = None) -> Timeline:
+    resolved = customize(routine, choices)
+    timeline = compile_timeline(resolved, load_phrases(resolved.language), fake_measure)
+    check_timeline(timeline, resolved)
+    return timeline
+
+
+# --- strategies: valid routines --------------------------------------------------------------
+
+def speakable(text: str) -> bool:
+    words = " ".join(text.split())
+    return bool(words) and any(c.isalnum() or unicodedata.category(c) == "So" for c in words)
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc", "Co", "Cn")), min_size=1,
+               max_size=30).filter(speakable)
+TEXTS = TEXT | st.lists(TEXT, min_size=1, max_size=3)
+SLUG = st.from_regex(r"[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,3})?", fullmatch=True)
+SECONDS = st.floats(min_value=0.05, max_value=40, allow_nan=False) | st.integers(1, 40)
+PAUSE = st.floats(min_value=0, max_value=5, allow_nan=False) | st.integers(0, 5)
+
+
+def count_or_range(high: int) -> st.SearchStrategy[Any]:
+    pair = st.tuples(st.integers(1, high), st.integers(0, 4)).map(
+        lambda p: f"{p[0]}-{p[0] + p[1]}")
+    return st.integers(1, high) | pair
+
+
+PHASE = st.one_of(
+    st.fixed_dictionaries({"say": TEXT, "seconds": SECONDS}),
+    st.fixed_dictionaries({"hold": count_or_range(8)}),
+)
+OPTIONAL_EXERCISE = {
+    "description": TEXT, "equipment": TEXTS, "setup": TEXTS, "tip": TEXT,
+    "sides": st.sampled_from(["none", "each", "alternate"]), "sets": st.integers(1, 3),
+    "rest": PAUSE, "rest_between_sets": PAUSE, "changeover": PAUSE,
+}
+
+
+@st.composite
+def exercises(draw: st.DrawFn, exercise_id: str) -> dict[str, Any]:
+    exercise: dict[str, Any] = {"id": exercise_id, "name": draw(TEXT)}
+    if draw(st.booleans()):
+        exercise["duration"] = draw(SECONDS)
+    else:
+        exercise["reps"] = draw(count_or_range(12))
+        exercise["rep"] = draw(st.lists(PHASE, min_size=1, max_size=3))
+    exercise.update(draw(st.fixed_dictionaries({}, optional=OPTIONAL_EXERCISE)))
+    return exercise
+
+
+@st.composite
+def routines(draw: st.DrawFn) -> dict[str, Any]:
+    routine: dict[str, Any] = {"title": draw(TEXT)}
+    routine.update(draw(st.fixed_dictionaries({}, optional={
+        "author": TEXT, "description": TEXT, "intro": TEXTS, "safety": TEXTS, "outro": TEXTS,
+        "defaults": st.fixed_dictionaries({}, optional={
+            "rest": PAUSE, "rest_between_sets": PAUSE, "changeover": PAUSE, "pause": PAUSE,
+            "get_ready": st.integers(0, 10)}),
+    })))
+    ids = draw(st.lists(SLUG, min_size=1, max_size=4, unique=True))
+    routine["exercises"] = [draw(exercises(exercise_id)) for exercise_id in ids]
+    return routine
+
+
+def as_yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@st.composite
+def choices(draw: st.DrawFn, ids: list[str]) -> Customization:
+    reps = draw(st.dictionaries(st.sampled_from(ids), st.integers(1, 40), max_size=len(ids)))
+    return Customization(level=draw(st.sampled_from(LEVELS)), reps=reps)
+
+
+@FUZZ
+@given(st.data())
+def test_every_valid_routine_loads_and_compiles_into_a_covering_timeline(
+        data: st.DataObject) -> None:
+    spec = data.draw(routines())
+    routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+    assert [e.id for e in routine.exercises] == [e["id"] for e in spec["exercises"]]
+    assert routine.title == " ".join(spec["title"].split())
+    counted = [e["id"] for e in spec["exercises"] if "reps" in e]
+    compile_checked(routine, data.draw(choices(counted)) if counted else None)
+
+
+# --- invalid and mutated input ---------------------------------------------------------------
+
+EVIL = ["-1", "0", "1e999", ".nan", "-.inf", "[", "]", "{", "&a x", "*a", "!!python/name:os.system",
+        "'", '"', "\t", "~", "yes", "15-12", "0-3", "9" * 5000, "- x", ": x", "|", ">", "@", "`",
+        "%YAML 1.1", "---", "...", "? x", "<<: *a", "\x07", "\ufeff", "2024-01-01", "=", "3-",
+        "1_000", "0x1F", "1:30", "[1, 2]", "{a: 1}", "'...'", "!include x.yaml", "\u202e"]
+MUTATION = st.sampled_from(["delete", "insert", "replace-value", "drop-line", "duplicate-line",
+                            "swap-lines", "indent", "truncate"])
+
+
+def mutate(text: str, kind: str, data: st.DataObject) -> str:
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return data.draw(st.sampled_from(EVIL))
+    pick = data.draw(st.integers(0, len(lines) - 1))
+    if kind == "delete":
+        start = data.draw(st.integers(0, len(text)))
+        return text[:start] + text[start + data.draw(st.integers(1, 20)):]
+    if kind == "insert":
+        at = data.draw(st.integers(0, len(text)))
+        extra = data.draw(st.sampled_from(EVIL) | st.text(max_size=8))
+        return text[:at] + extra + text[at:]
+    if kind == "replace-value":
+        head, sep, _value = lines[pick].partition(": ")
+        value = data.draw(st.sampled_from(EVIL) | st.text(max_size=12))
+        lines[pick] = f"{head}{sep or ': '}{value}\n"
+    elif kind == "drop-line":
+        del lines[pick]
+    elif kind == "duplicate-line":
+        lines.insert(pick, lines[pick])
+    elif kind == "swap-lines":
+        other = data.draw(st.integers(0, len(lines) - 1))
+        lines[pick], lines[other] = lines[other], lines[pick]
+    elif kind == "indent":
+        lines[pick] = " " * data.draw(st.integers(1, 3)) + lines[pick]
+    else:
+        return text[: data.draw(st.integers(0, len(text)))]
+    return "".join(lines)
+
+
+def load_or_input_error(text: str) -> Routine | None:
+    """The routine, or None for an InputError; any other exception fails the test."""
+    try:
+        return parse_routine(text, "fuzz.yaml")
+    except InputError as error:
+        assert str(error).startswith("fuzz.yaml"), error
+        return None
+
+
+@settings(FUZZ, max_examples=300)
+@given(st.data(), st.lists(MUTATION, min_size=1, max_size=3))
+def test_mutated_routines_load_and_compile_or_raise_input_error(
+        data: st.DataObject, kinds: list[str]) -> None:
+    text = data.draw(st.sampled_from([SMALL]) | routines().map(as_yaml))
+    for kind in kinds:
+        text = mutate(text, kind, data)
+    routine = load_or_input_error(text)
+    if routine is not None:
+        compile_checked(routine)
+
+
+YAMLISH = st.lists(st.sampled_from([*"abc:-[]{}&*!|>'\"#%@`?,~ \t\n019.", "title: ",
+                                     "exercises:\n", "  - id: a\n", "    reps: 3\n"]),
+                   max_size=60).map("".join)
+
+
+@FUZZ
+@given(YAMLISH | st.text(max_size=200))
+def test_random_text_loads_or_raises_input_error(text: str) -> None:
+    load_or_input_error(text)
+
+
+@FUZZ
+@given(st.binary(max_size=300) | YAMLISH.map(lambda t: t.encode("utf-16")))
+def test_random_bytes_load_or_raise_input_error(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.yaml"
+        path.write_bytes(data)
+        try:
+            load_routine(path)
+        except InputError as error:
+            assert str(error).startswith(str(path)), error
+
+
+@FUZZ
+@given(st.data(), st.sampled_from(LEVELS),
+       st.dictionaries(SLUG | st.text(max_size=5), st.integers(-5, 2000), max_size=3))
+def test_any_option_set_customizes_or_raises_input_error(
+        data: st.DataObject, level: Any, reps: dict[str, int]) -> None:
+    spec = data.draw(routines())
+    routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+    try:
+        compile_checked(routine, Customization(level=level, reps=reps))
+    except InputError as error:
+        assert "--reps" in str(error)
