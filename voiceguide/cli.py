@@ -9,21 +9,25 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import sys
+import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from . import pipeline
-from .customize import Customization
+from . import config, pipeline
+from .customize import MAX_HOLD, Customization, changes, customize, describe
 from .engines import engine_names, get_engine
 from .errors import InputError, VoiceguideError
 from .export import FORMATS
-from .load import list_templates, load_routine, resolve
-from .model import LEVELS, Timeline
+from .load import MAX_REPS, MAX_SECONDS, MAX_SETS, list_templates, load_routine, resolve
+from .model import LEVELS, Hold, Routine, Timeline
+from .variant import check_output, write_variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,42 +51,107 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_reps(values: tuple[str, ...]) -> dict[str, int]:
-    """``ID=N`` pairs from ``--reps``."""
-    reps: dict[str, int] = {}
+INTEGER = re.compile(r"^\s*-?\d+\s*$")
+
+
+def parse_counts(option: str, values: tuple[str, ...], example: str,
+                 bare: bool = False) -> tuple[dict[str, int], int | None]:
+    """``ID=N`` pairs of a repeatable option; with ``bare``, a plain ``N`` (the last) for all."""
+    pairs: dict[str, int] = {}
+    every: int | None = None
     for value in values:
         exercise_id, sep, count = value.partition("=")
-        if not sep or not exercise_id.strip() or not count.strip().isdecimal():
-            raise InputError(f"--reps: {value!r} is not ID=N.\n  Fix: write for example "
-                             "--reps back-stretch=10")
-        reps[exercise_id.strip()] = int(count)
-    return reps
+        if bare and not sep and INTEGER.match(value):
+            every = int(value)
+            continue
+        if not sep or not exercise_id.strip() or not INTEGER.match(count):
+            forms = "ID=N or N" if bare else "ID=N"
+            raise InputError(f"{option}: {value!r} is not {forms}.\n  Fix: write for example "
+                             f"{option} {example}")
+        pairs[exercise_id.strip()] = int(count)
+    return pairs, every
+
+
+def parse_ids(values: tuple[str, ...] | str | None) -> tuple[str, ...]:
+    """Exercise ids from comma-separated lists (``a,b`` or repeated options)."""
+    if values is None:
+        return ()
+    items = (values,) if isinstance(values, str) else values
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
 
 
 def routine_options(func: F) -> F:
-    """The options shared by ``render`` and ``preview``."""
+    """The options shared by ``render``, ``preview`` and ``customize``."""
     options = [
-        click.option("--reps", "reps", multiple=True, metavar="ID=N",
-                     help="Set an exercise's reps (repeatable)."),
-        click.option("--level", type=click.Choice(LEVELS), default="standard", show_default=True,
-                     help="Pick the low, middle or high value of every range (reps 12-15)."),
+        click.option("--reps", "reps", multiple=True, metavar="ID=N|N",
+                     help="Set an exercise's reps, or with a plain N every exercise's "
+                     "(repeatable)."),
+        click.option("--sets", multiple=True, metavar="ID=N",
+                     help="Set an exercise's number of sets (repeatable)."),
+        click.option("--hold", multiple=True, metavar="ID=S",
+                     help="Set every hold of an exercise to S seconds (repeatable)."),
+        click.option("--rest", type=float, default=None, metavar="S",
+                     help="Seconds of rest between exercises (0-3600)."),
+        click.option("--only", default=None, metavar="ID,ID",
+                     help="Keep only these exercises (in the routine's order)."),
+        click.option("--skip", multiple=True, metavar="ID",
+                     help="Leave an exercise out (repeatable, or ID,ID)."),
+        click.option("--order", default=None, metavar="ID,ID,...",
+                     help="Do the exercises in this order (list each one once)."),
+        click.option("--no-intro", is_flag=True, help="Leave out the intro and safety advice."),
+        click.option("--no-outro", is_flag=True, help="Leave out the outro."),
+        click.option("--level", type=click.Choice(LEVELS), default=None,
+                     help="Pick the low, middle or high value of every range (reps 12-15); easy "
+                     "makes rests ×1.25, hard ×0.8 (default: standard, or the config file's)."),
         click.option("--engine", type=click.Choice(engine_names()), default=None,
                      help="Speech engine (default: pyttsx3)."),
-        click.option("--voice", default=None, help="Voice id, name or language (see 'voices')."),
+        click.option("--voice", default=None,
+                     help="Voice id, name or language (see 'voices'; default: the config "
+                     "file's)."),
         click.option("--rate", type=click.IntRange(80, 450), default=None,
-                     help="Speaking rate in words per minute (default 200)."),
+                     help="Speaking rate in words per minute (default 200, or the config "
+                     "file's)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every phrase anew."),
+        click.option("--tempo", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True,
+                     help="Make every timed phase, hold and rest this many times as long "
+                     "(1.5 = slower); speech is never stretched."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def build_options(reps: tuple[str, ...], level: str, engine: str | None, voice: str | None,
-                  rate: int | None, no_cache: bool) -> pipeline.Options:
+CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_intro", "no_outro",
+                  "level")
+
+
+def fit_options(func: F) -> F:
+    """``--max-minutes`` and ``--apply``, shared by ``preview`` and ``customize``."""
+    func = click.option("--apply", is_flag=True,
+                        help="Apply the cut that --max-minutes proposes.")(func)
+    return click.option("--max-minutes", type=click.FloatRange(1, 600), default=None,
+                        metavar="M", help="Propose the smallest uniform cut of reps and rests "
+                        "that fits the session in M minutes.")(func)
+
+
+def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str, ...],
+                  rest: float | None, only: str | None, skip: tuple[str, ...],
+                  order: str | None, no_intro: bool, no_outro: bool, level: str | None,
+                  engine: str | None, voice: str | None, rate: int | None, no_cache: bool,
+                  tempo: float) -> pipeline.Options:
+    """Options from the command line, with the config file's defaults where no flag is given."""
+    settings = config.settings({"level": level, "voice": voice, "rate": rate})
+    per_exercise, every = parse_counts("--reps", reps, "back-stretch=10 (or 10)", bare=True)
+    choices = Customization(
+        level=settings["level"].value,  # type: ignore[arg-type]
+        reps=per_exercise, all_reps=every, tempo=tempo,
+        sets=parse_counts("--sets", sets, "back-stretch=2")[0],
+        holds=parse_counts("--hold", hold, "back-stretch=5")[0],
+        rest=rest, only=parse_ids(only), skip=parse_ids(skip), order=parse_ids(order),
+        intro=not no_intro, outro=not no_outro)
     return pipeline.Options(
-        choices=Customization(level=level, reps=parse_reps(reps)),  # type: ignore[arg-type]
-        engine=engine, voice=voice, rate=rate, cache=not no_cache)
+        choices=choices, engine=engine, voice=settings["voice"].value,  # type: ignore[arg-type]
+        rate=settings["rate"].value, cache=not no_cache)  # type: ignore[arg-type]
 
 
 def format_time(seconds: float) -> str:
@@ -91,6 +160,12 @@ def format_time(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def wrap(text: str, indent: str = "") -> str:
+    """``text`` wrapped at 100 columns, never inside an exercise id."""
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def show_warnings(timeline: Timeline) -> None:
@@ -114,11 +189,13 @@ def cli() -> None:
 @cli.command()
 @click.argument("routine")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: output/<routine>.<format>).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True)
+              help="Output file (default: <output folder>/<routine>.<format>; the folder is "
+              "'output' or the config file's).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Audio format (default: mp3, or the config file's).")
 @routine_options
 @handle_errors
-def render(routine: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
+def render(routine: str, output: Path | None, fmt: str | None, **kwargs: Any) -> None:
     """Render ROUTINE into one audio file.
 
     \b
@@ -127,7 +204,9 @@ def render(routine: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
     """
     options = build_options(**kwargs)
     source = resolve(routine)
-    output = output or Path("output") / f"{source.stem}.{fmt}"
+    settings = config.settings({"format": fmt})
+    fmt = str(settings["format"].value)
+    output = output or Path(str(settings["output"].value)).expanduser() / f"{source.stem}.{fmt}"
     bar: Any = None
 
     def start_bar(total: int) -> None:
@@ -153,20 +232,29 @@ def render(routine: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @routine_options
+@fit_options
 @handle_errors
-def preview(routine: str, as_json: bool, **kwargs: Any) -> None:
-    """Show the timeline of ROUTINE and its total length, without rendering.
+def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool,
+            **kwargs: Any) -> None:
+    """Show the timeline of ROUTINE, the length of each exercise and the total, without
+    rendering.
 
     \b
     Example:
-      voiceguide preview back-strengthening --reps general-back-stretch=10
+      voiceguide preview back-strengthening --level easy --skip back-stretch
     """
-    timeline = pipeline.preview(resolve(routine), build_options(**kwargs))
+    loaded = load_routine(routine)
+    options = build_options(**kwargs)
+    say = functools.partial(click.echo, err=as_json)
+    options = fit_time(loaded, options, max_minutes, apply, say)
+    timeline = pipeline.preview(loaded, options)
     show_warnings(timeline)
     if as_json:
         click.echo(json.dumps(timeline.to_dict(), indent=2, ensure_ascii=False))
         return
     click.echo(f"{timeline.title}")
+    for line in describe(loaded, options.choices):
+        click.echo(wrap(line))
     for segment in timeline.speech:
         click.echo(f"{format_time(segment.start):>8}  {(segment.exercise or '-')[:22]:<22}  "
                    f"{segment.text}")
@@ -175,6 +263,144 @@ def preview(routine: str, as_json: bool, **kwargs: Any) -> None:
         click.echo(f"{format_time(chapter.start):>8}  {format_time(chapter.end - chapter.start):>6}"
                    f"  {chapter.title}")
     click.echo(f"Total: {format_time(timeline.duration)} ({timeline.duration:.1f} s)")
+
+
+def fit_time(routine: Routine, options: pipeline.Options, max_minutes: float | None,
+             apply: bool, say: Callable[[str], None]) -> pipeline.Options:
+    """With ``--max-minutes``, say the cut that fits; return the options with it if ``apply``."""
+    if max_minutes is None:
+        if apply:
+            raise InputError("--apply applies the cut that --max-minutes proposes.\n"
+                             "  Fix: add --max-minutes M, or leave out --apply")
+        return options
+    found = pipeline.fit(routine, options, max_minutes * 60)
+    if found.cut == 1.0:
+        say(f"Fits in {max_minutes:g} minute{'' if max_minutes == 1 else 's'} as it is "
+            f"({format_time(found.timeline.duration)}).")
+        return options
+    cut = replace(options.choices, cut=found.cut)
+    changed = changes(customize(routine, options.choices), customize(routine, cut))
+    minutes = f"{max_minutes:g} minute{'' if max_minutes == 1 else 's'}"
+    say(f"To fit in {minutes}, reps and rests cut to {found.cut:.0%}: "
+        f"{format_time(found.timeline.duration)}.")
+    say(wrap("; ".join(changed) + ".", "  "))
+    if not apply:
+        say("  Add --apply to use this cut.")
+        return options
+    return replace(options, choices=cut)
+
+
+@cli.command("customize")
+@click.argument("routine")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The routine file to write (never the source file).")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Ask exercise by exercise (the default on a terminal without options).")
+@routine_options
+@fit_options
+@handle_errors
+def customize_command(routine: str, output: Path, force: bool, interactive: bool,
+                      max_minutes: float | None, apply: bool, **kwargs: Any) -> None:
+    """Write a copy of ROUTINE with your choices applied, keeping its comments and order.
+
+    Ranges become the numbers chosen, and a 'derived_from' key records the source and the
+    options. Without options on a terminal, asks exercise by exercise.
+
+    \b
+    Example:
+      voiceguide customize back-strengthening -o my-back.yaml --level easy --skip back-stretch
+    """
+    source = resolve(routine)
+    loaded = load_routine(source)
+    check_output(source, output, force)
+    chosen = any(kwargs[key] not in (None, ()) and kwargs[key] is not False
+                 for key in CHOICE_OPTIONS) or kwargs["tempo"] != 1.0 or max_minutes is not None
+    options = build_options(**kwargs)
+    if interactive or (not chosen and sys.stdin.isatty()):
+        options = replace(options, choices=ask(loaded, options.choices))
+    options = fit_time(loaded, options, max_minutes, apply, click.echo)
+    if max_minutes is not None and not apply:
+        click.echo("Nothing written: add --apply to write the variant with this cut.")
+        return
+    was = pipeline.preview(loaded, replace(options, choices=Customization()))
+    timeline = pipeline.preview(loaded, options)
+    show_warnings(timeline)
+    click.echo(f"New length: {format_time(timeline.duration)} ({timeline.duration:.1f} s; "
+               f"was {format_time(was.duration)})")
+    if interactive and not click.confirm(f"Write {output}?", default=True):
+        click.echo("Nothing written.")
+        return
+    args = options.choices.as_args()
+    if options.choices.cut != 1.0:
+        args += ["--max-minutes", f"{max_minutes:g}", "--apply"]
+    derived = f"{routine} with {' '.join(args)}" if args else routine
+    customized = customize(loaded, options.choices)
+    write_variant(source, customized, output, derived, force=force)
+    click.echo(f"{output}  ({len(customized.exercises)} exercises, "
+               f"{format_time(timeline.duration)})")
+
+
+def ask(routine: Routine, choices: Customization) -> Customization:
+    """Ask, exercise by exercise, whether to keep it and its reps, hold and sets (the current
+    values are the defaults), then the rest between exercises."""
+    current = customize(routine, choices)
+    reps, holds, sets = dict(choices.reps), dict(choices.holds), dict(choices.sets)
+    dropped: list[str] = []
+    for number, exercise in enumerate(current.exercises, start=1):
+        click.echo(f"{number}. {exercise.name} ({exercise.id})")
+        if len(current.exercises) - len(dropped) > 1 and not click.confirm(
+                "  Keep it?", default=True):
+            dropped.append(exercise.id)
+            continue
+        if exercise.reps is not None:
+            value = click.prompt("  Reps", default=exercise.reps.value,
+                                 type=click.IntRange(1, MAX_REPS))
+            if value != exercise.reps.value:
+                reps[exercise.id] = value
+        hold = next((p.seconds.value for p in exercise.rep if isinstance(p, Hold)), None)
+        if hold is not None:
+            value = click.prompt("  Hold, seconds", default=hold,
+                                 type=click.IntRange(1, MAX_HOLD))
+            if value != hold:
+                holds[exercise.id] = value
+        value = click.prompt("  Sets", default=exercise.sets, type=click.IntRange(1, MAX_SETS))
+        if value != exercise.sets:
+            sets[exercise.id] = value
+    rest = choices.rest
+    if len(current.exercises) - len(dropped) > 1:
+        seconds = click.prompt("Rest between exercises, seconds",
+                               default=f"{current.defaults.rest:g}",
+                               type=click.FloatRange(0, MAX_SECONDS))
+        rest = seconds if seconds != current.defaults.rest else rest
+    only = tuple(i for i in choices.only if i not in dropped)
+    skip = choices.skip if choices.only else choices.skip + tuple(dropped)
+    return replace(choices, reps=reps, holds=holds, sets=sets, rest=rest, only=only, skip=skip)
+
+
+@cli.command("config")
+@handle_errors
+def config_command() -> None:
+    """Show the config file's path and the settings in effect, with where each comes from.
+
+    The file is TOML with any of: voice, rate, level, output (a folder), format. Options on the
+    command line override it; VOICEGUIDE_CONFIG points to another file.
+
+    \b
+    Example:
+      voiceguide config
+    """
+    path = config.config_path()
+    found = path.is_file()
+    click.echo(f"Config file: {path}" + ("" if found else " (not found)"))
+    found_settings = config.settings({}, path)
+    values = {key: "-" if s.value is None else str(s.value) for key, s in found_settings.items()}
+    width = max(12, *map(len, values.values()))
+    for key, setting in found_settings.items():
+        click.echo(f"  {key:<7} {values[key]:<{width}} {f'({setting.source})':<14} "
+                   f"{config.MEANING[key]}")
+    if not found:
+        click.echo('Create it with lines such as:  level = "easy"  rate = 180')
 
 
 @cli.command()

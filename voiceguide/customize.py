@@ -251,7 +251,7 @@ def describe(routine: Routine, choices: Customization) -> list[str]:
     """What the level picked: its rule, then each range and the value chosen from it."""
     lines = [f"Level {choices.level}: {LEVEL_RULE[choices.level]}."]
     picks: list[str] = []
-    for exercise in routine.exercises:
+    for exercise in select(routine, choices):
         if exercise.reps is not None and not exercise.reps.is_fixed:
             picks.append(f"{exercise.id} reps {exercise.reps.pick(choices.level)} "
                          f"(of {exercise.reps})")
