@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydub import AudioSegment
 
 import voiceguide
 from voiceguide import Options, Result
 from voiceguide.cli import cli
+from voiceguide.engines import Voice, get_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "templates" / "back-strengthening.yaml"
@@ -103,3 +106,25 @@ def small_routine_file(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
     return path
+
+
+class CountingEngine:
+    """The real pyttsx3 engine, recording what it is asked to say (and, with ``delay``, slowed
+    down by that many seconds a phrase)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.inner = get_engine("pyttsx3")
+        self.id = self.inner.id
+        self.delay = delay
+        self.spoken: list[str] = []
+
+    def version(self) -> str:
+        return self.inner.version()
+
+    def voices(self) -> list[Voice]:
+        return self.inner.voices()
+
+    def synthesize(self, text: str, voice: str | None, rate: int | None) -> AudioSegment:
+        time.sleep(self.delay)
+        self.spoken.append(text)
+        return self.inner.synthesize(text, voice, rate)

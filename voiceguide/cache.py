@@ -6,10 +6,10 @@ truncated or unreadable is treated as missing and synthesized again, never used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -18,7 +18,10 @@ from pathlib import Path
 import platformdirs
 from pydub import AudioSegment
 
-CACHE_FORMAT = 1  # bump when the stored clips change (trimming, sample format)
+from .errors import VoiceguideError
+
+CACHE_FORMAT = 2  # bump when the stored clips change (2: clips spoken at a lost --rate)
+TRACK_FORMAT = (22050, 2, 1)  # frame rate, sample width, channels of every stored clip
 
 
 def default_cache_dir() -> Path:
@@ -55,7 +58,8 @@ class PhraseCache:
         except (OSError, EOFError, wave.Error):
             return None
         expected = params.nframes * params.sampwidth * params.nchannels
-        if params.nframes == 0 or len(frames) != expected:
+        if params.nframes == 0 or len(frames) != expected or (
+                params.framerate, params.sampwidth, params.nchannels) != TRACK_FORMAT:
             return None
         return AudioSegment(data=frames, sample_width=params.sampwidth,
                             frame_rate=params.framerate, channels=params.nchannels)
@@ -78,14 +82,39 @@ class PhraseCache:
         except OSError:
             return
 
+    def _entries(self, pattern: str) -> list[Path]:
+        """The cache's own files (``ab/ab….wav``); anything else in the folder is not ours."""
+        return [p for p in self.root.glob(f"??/{pattern}")
+                if _is_hex(p.parent.name) and p.is_file()
+                and (p.suffix != ".wav" or (len(p.stem) == 64 and _is_hex(p.stem)
+                                            and p.stem.startswith(p.parent.name)))]
+
     def size(self) -> tuple[int, int]:
         """(number of clips, bytes used)."""
-        files = [p for p in self.root.glob("*/*.wav") if p.is_file()]
-        return len(files), sum(p.stat().st_size for p in files)
+        sizes = []
+        for path in self._entries("*.wav"):
+            with contextlib.suppress(OSError):
+                sizes.append(path.stat().st_size)
+        return len(sizes), sum(sizes)
 
     def clear(self) -> int:
-        """Remove every clip; returns how many were removed."""
-        count, _ = self.size()
-        if self.root.is_dir():
-            shutil.rmtree(self.root)
-        return count
+        """Remove every clip (and leftover partial writes); returns how many clips went.
+        Only the cache's own files are removed, whatever else the folder holds."""
+        removed = 0
+        for path in self._entries("*.wav") + self._entries(".*.part"):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise VoiceguideError(f"cannot remove {path}: {exc.strerror or exc}\n  Fix: check "
+                                 "the permissions of the cache folder") from None
+            removed += path.suffix == ".wav"
+        for folder in self.root.glob("??"):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+        return removed
+
+
+def _is_hex(name: str) -> bool:
+    return all(char in "0123456789abcdef" for char in name)

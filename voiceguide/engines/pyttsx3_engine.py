@@ -24,6 +24,7 @@ INSTALL_HINT = {
 }
 DEFAULT_RATE = 200  # words per minute, pyttsx3's own default
 ATTEMPTS = 3
+RATE_ATTEMPTS = 20
 WAV_HEADER_BYTES = 44
 
 
@@ -36,7 +37,6 @@ class Pyttsx3Engine:
     def __init__(self) -> None:
         self._engine: Any = None
         self._voices: list[Voice] | None = None
-        self._settings: tuple[str | None, int | None] | None = None
 
     def _driver(self) -> Any:
         if self._engine is None:
@@ -45,6 +45,8 @@ class Pyttsx3Engine:
 
                 with contextlib.redirect_stdout(io.StringIO()):
                     self._engine = pyttsx3.init()
+                if not hasattr(self._engine, "_voiceguide_default_voice"):
+                    self._engine._voiceguide_default_voice = self._engine.getProperty("voice")
             except Exception as exc:  # pyttsx3 raises OSError, RuntimeError, ImportError…
                 hint = INSTALL_HINT.get(sys.platform, INSTALL_HINT["linux"])
                 raise EngineError(f"no working speech engine ({exc}).\n  Fix: {hint}") from None
@@ -89,12 +91,12 @@ class Pyttsx3Engine:
         if not text.strip():
             raise EngineError("cannot synthesize empty text")
         engine = self._driver()
-        settings = (self.find_voice(voice).id if voice else None, rate)
-        if settings != self._settings:
-            if settings[0]:
-                engine.setProperty("voice", settings[0])
-            engine.setProperty("rate", int(rate) if rate else DEFAULT_RATE)
-            self._settings = settings
+        # pyttsx3 shares one driver between all engine objects of a process: read what it is set
+        # to now instead of remembering what this object last set.
+        wanted = self.find_voice(voice).id if voice else engine._voiceguide_default_voice
+        if wanted and engine.getProperty("voice") != wanted:
+            engine.setProperty("voice", wanted)
+        _set_rate(engine, int(rate) if rate else DEFAULT_RATE)
         try:
             handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=".wav")
         except OSError as exc:
@@ -119,6 +121,16 @@ class Pyttsx3Engine:
             raise EngineError(f"the speech engine failed on {text!r}: {exc}") from None
         finally:
             path.unlink(missing_ok=True)
+
+
+def _set_rate(engine: Any, rate: int) -> None:
+    """Set the speaking rate and check it took: espeak-ng (1.51) now and then drops a rate set
+    right after an utterance, which would speak (and cache) the phrase at the old rate."""
+    for _attempt in range(RATE_ATTEMPTS):
+        with contextlib.suppress(Exception):
+            if round(float(engine.getProperty("rate"))) == rate:
+                return
+        engine.setProperty("rate", rate)
 
 
 def _espeak_version() -> str:

@@ -1,0 +1,151 @@
+"""The phrase cache, with the real speech engine: hits, misses, what changes the key, damaged
+entries, an unwritable cache folder, and the ``voiceguide cache`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import voiceguide
+from voiceguide import Customization, Options
+from voiceguide.cache import PhraseCache, cache_key
+from voiceguide.cli import cli
+from voiceguide.synthesize import synthesize
+
+from audio_checks import RATE, decode
+from conftest import CountingEngine
+
+TEXTS = ["Lift your hips.", "Hold.", "Slowly lower."]
+
+
+@pytest.fixture(scope="module")
+def engine() -> CountingEngine:
+    return CountingEngine()
+
+
+def test_miss_then_hit(engine: CountingEngine, tmp_path: Path) -> None:
+    cache = PhraseCache(tmp_path / "cache")
+    engine.spoken.clear()
+    first = synthesize(TEXTS, engine, cache=cache)
+    assert engine.spoken == TEXTS
+    assert cache.size()[0] == 3
+    second = synthesize([*TEXTS, "Hold."], engine, cache=cache)
+    assert engine.spoken == TEXTS  # nothing spoken again
+    assert list(second) == TEXTS
+    assert all(second[t].raw_data == first[t].raw_data for t in TEXTS)
+
+
+@pytest.mark.parametrize("change", [
+    {"voice": "gmw/en-us"}, {"rate": 150}, {"language": "de"}, {"text": "Hold on."},
+    {"version": "another"}, {"engine": "another"},
+])
+def test_everything_that_changes_the_sound_changes_the_key(change: dict[str, object]) -> None:
+    fields: dict[str, object] = {"engine": "pyttsx3", "version": "1", "voice": None,
+                                 "rate": None, "language": "en", "text": "Hold."}
+    key = cache_key(*fields.values())  # type: ignore[arg-type]
+    assert cache_key(*{**fields, **change}.values()) != key  # type: ignore[arg-type]
+    assert cache_key(*fields.values()) == key  # type: ignore[arg-type]
+
+
+def test_voice_rate_and_text_changes_are_spoken_anew(engine: CountingEngine,
+                                                      tmp_path: Path) -> None:
+    cache = PhraseCache(tmp_path / "cache")
+    synthesize(TEXTS, engine, cache=cache)
+    engine.spoken.clear()
+    slower = synthesize(TEXTS, engine, cache=cache, rate=140)
+    assert engine.spoken == TEXTS
+    engine.spoken.clear()
+    american = synthesize(TEXTS, engine, cache=cache, voice="gmw/en-us")
+    assert engine.spoken == TEXTS
+    engine.spoken.clear()
+    synthesize([*TEXTS, "Switch sides."], engine, cache=cache)
+    assert engine.spoken == ["Switch sides."]
+    default = synthesize(TEXTS, engine, cache=cache)
+    # The stored clips really differ: a slower rate is longer, the American voice another length
+    # (espeak-ng adds random noise to each utterance, so the bytes differ in any case).
+    assert len(slower["Slowly lower."]) > len(default["Slowly lower."]) * 1.2
+    assert len(american["Lift your hips."]) != len(default["Lift your hips."])
+    assert cache.size()[0] == 3 * 3 + 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "header-only"])
+def test_a_damaged_entry_is_detected_and_spoken_again(engine: CountingEngine, tmp_path: Path,
+                                                      damage: str) -> None:
+    cache = PhraseCache(tmp_path / "cache")
+    good = synthesize(TEXTS, engine, cache=cache)["Slowly lower."]
+    key = cache_key(engine.id, engine.version(), None, None, "en", "Slowly lower.")
+    path = cache.path(key)
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": b"not a wav file" * 50,
+                      "empty": b"", "header-only": data[:44]}[damage])
+    assert cache.get(key) is None
+    engine.spoken.clear()
+    again = synthesize(TEXTS, engine, cache=cache)
+    assert engine.spoken == ["Slowly lower."]
+    assert abs(len(again["Slowly lower."]) - len(good)) < 20  # ms; espeak-ng adds noise
+    repaired = cache.get(key)
+    assert repaired is not None and repaired.raw_data == again["Slowly lower."].raw_data
+
+
+def test_changing_only_reps_speaks_only_the_new_counts(small_routine_file: Path,
+                                                       tmp_path: Path) -> None:
+    """Lowering the reps speaks only the phrases naming the new count ("Last one, 5.");
+    going back to the first counts speaks nothing at all."""
+    def prepare(reps: dict[str, int]) -> voiceguide.Plan:
+        return voiceguide.prepare(small_routine_file, Options(
+            cache_dir=tmp_path / "cache", choices=Customization(reps=reps)), engine=counting)
+
+    counting = CountingEngine()
+    first = prepare({"lift": 7, "twist": 5})
+    assert len(counting.spoken) > 10
+    counting.spoken.clear()
+    fewer = prepare({"lift": 5, "twist": 4})
+    new = set(fewer.timeline.texts()) - set(first.timeline.texts())
+    assert sorted(counting.spoken) == sorted(new)
+    assert 0 < len(new) <= 4 and all(any(c.isdigit() for c in text) for text in new)
+    counting.spoken.clear()
+    prepare({"lift": 7, "twist": 5})
+    prepare({"lift": 5, "twist": 4})
+    assert counting.spoken == []
+
+
+def test_no_cache_speaks_everything_and_stores_nothing(small_routine_file: Path,
+                                                       tmp_path: Path) -> None:
+    counting = CountingEngine()
+    voiceguide.prepare(small_routine_file, Options(cache_dir=tmp_path / "c"), engine=counting)
+    counting.spoken.clear()
+    voiceguide.prepare(small_routine_file, Options(cache_dir=tmp_path / "c", cache=False),
+                       engine=counting)
+    assert len(counting.spoken) > 10
+    assert PhraseCache(tmp_path / "c").size()[0] == len(counting.spoken)
+
+
+def test_render_works_when_the_cache_cannot_be_written(small_routine_file: Path,
+                                                       tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = voiceguide.render(small_routine_file, tmp_path / "out.wav",
+                               Options(cache_dir=blocker / "cache"), fmt="wav")
+    assert abs(decode(result.path).size / RATE - result.timeline.duration) < 0.001
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_cache_command_shows_location_and_size_and_clear_empties_it(
+        engine: CountingEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(root))
+    synthesize(TEXTS, engine, cache=PhraseCache(root))
+    foreign = root / "notes.txt"
+    foreign.write_text("mine", encoding="utf-8")
+    shown = CliRunner().invoke(cli, ["cache"])
+    assert shown.exit_code == 0, shown.output
+    size = sum(p.stat().st_size for p in root.glob("*/*.wav"))
+    assert str(root) in shown.output
+    assert "3 clips" in shown.output and f"{size / 1000:.1f} kB" in shown.output
+    cleared = CliRunner().invoke(cli, ["cache", "clear"])
+    assert cleared.exit_code == 0 and "Removed 3 clips" in cleared.output
+    assert PhraseCache(root).size() == (0, 0)
+    assert foreign.read_text(encoding="utf-8") == "mine"  # only the cache's own files go
+    assert "0 clips" in CliRunner().invoke(cli, ["cache"]).output
