@@ -193,3 +193,19 @@ def test_without_options_off_a_terminal_it_resolves_the_ranges(original: Path,
     lift = routine.exercise("lift")
     assert lift.reps is not None and str(lift.reps) == "4"
     assert preview_json(str(variant)) == preview_json(str(original))
+
+
+def test_a_routine_without_defaults_gets_them_in_order(tmp_path: Path) -> None:
+    source = tmp_path / "bare.yaml"
+    source.write_text("title: Bare   # no defaults\nexercises:\n  - id: a\n    name: A\n"
+                      "    reps: 2-4\n    rep: [{say: Go., seconds: 2}, {hold: 2-3}]\n"
+                      "  - id: b\n    name: B\n    duration: 20\n", encoding="utf-8")
+    variant = tmp_path / "variant.yaml"
+    choices = ["--level", "easy", "--order", "b,a", "--tempo", "1.5"]
+    code, _, err = run_cli("customize", str(source), "-o", str(variant), *choices)
+    assert code == 0, err
+    text = variant.read_text(encoding="utf-8")
+    assert "defaults:\n  rest: 37.5\n  rest_between_sets: 56.25\n  changeover: 7.5\n  beat: 1.5\n" \
+        "exercises:\n" in text
+    assert "title: Bare   # no defaults\n" in text
+    assert preview_json(str(variant)) == preview_json(str(source), *choices)

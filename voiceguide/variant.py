@@ -101,14 +101,16 @@ def _apply(doc: CommentedMap, routine: Routine, derived_from: str) -> None:
     for key in ("intro", "safety", "outro"):
         if not getattr(routine, key) and key in doc:
             del doc[key]
+    values = {key: _number(getattr(routine.defaults, key)) for key in DEFAULT_KEYS}
+    builtin = {key: _number(getattr(Defaults(), key)) for key in DEFAULT_KEYS}
     defaults = doc.get("defaults")
-    if not isinstance(defaults, CommentedMap):
-        defaults = CommentedMap()
-    for key in DEFAULT_KEYS:
-        _set(defaults, key, _number(getattr(routine.defaults, key)),
-             _number(getattr(Defaults(), key)), after=("pause", "get_ready", "changeover"))
-    if defaults and "defaults" not in doc:
-        _set(doc, "defaults", defaults, None, after=("outro", "safety", "intro", "derived_from"))
+    if isinstance(defaults, CommentedMap):
+        for key, value in values.items():
+            _set(defaults, key, value, builtin[key], after=("pause", "get_ready", "changeover"))
+    else:
+        changed = CommentedMap((k, v) for k, v in values.items() if v != builtin[k])
+        _set(doc, "defaults", changed or None, None,
+             after=("outro", "safety", "intro", "derived_from"))
     items: CommentedSeq = doc["exercises"]
     by_id = {str(item["id"]): item for item in items}
     comments = {str(item["id"]): items.ca.items.get(index) for index, item in enumerate(items)}
