@@ -55,4 +55,4 @@ def test_python_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     exec(compile(example, "README.md", "exec"), {})
     assert (tmp_path / "output" / "short.mp3").stat().st_size > 100_000
-    assert os.listdir(tmp_path / "output") == ["short.mp3"]
+    assert sorted(os.listdir(tmp_path / "output")) == ["short.cues.json", "short.mp3", "short.vtt"]
