@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from voiceguide.model import Segment, Sound
 
 RATE = 22050
 
@@ -75,3 +78,10 @@ def measured_onset(env: np.ndarray, scheduled: float, not_before: float,
     hi = min(env.size, round((scheduled + search) * 1000))
     above = np.nonzero(env[lo:hi] > 10 ** (threshold_db / 20))[0]
     return (lo + int(above[0])) / 1000 if above.size else None
+
+
+def silent_until(segment: Segment, sounds: Sequence[Sound]) -> float:
+    """Where a silence segment stops being silent: its end, or the start of the first sound laid
+    over it (the end bell; ticks in ``tones`` mode)."""
+    return min([s.start for s in sounds if segment.start <= s.start < segment.end]
+               + [segment.end])

@@ -12,19 +12,21 @@ from mutagen.id3 import ID3
 import voiceguide
 from voiceguide import Customization, Options, Result
 
-from audio_checks import RATE, dbfs, decode, probe, window_levels
+from audio_checks import RATE, dbfs, decode, probe, silent_until, window_levels
 
 EDGE = 0.06  # MP3 smears a transition over about one frame (1152 samples at 22050 Hz)
 
 
 def check_speech_and_silence(samples: np.ndarray, result: Result) -> None:
-    """Speech where the timeline has speech; silence (below -50 dBFS) where it has silence."""
+    """Speech where the timeline has speech; silence (below -50 dBFS) where it has silence, up to
+    the first sound laid over it (the end bell, ticks in ``tones`` mode)."""
     for segment in result.timeline.segments:
         lo, hi = int(segment.start * RATE), int(segment.end * RATE)
         if segment.kind == "speech" and segment.duration > 0.1:
             assert window_levels(samples[lo:hi]).max() > -35, segment
-        if segment.kind == "silence" and segment.duration > 3 * EDGE:
-            inner = samples[int((segment.start + EDGE) * RATE): int((segment.end - EDGE) * RATE)]
+        end = silent_until(segment, result.timeline.sounds)
+        if segment.kind == "silence" and end - segment.start > 3 * EDGE:
+            inner = samples[int((segment.start + EDGE) * RATE): int((end - EDGE) * RATE)]
             assert dbfs(inner) < -50, segment
 
 

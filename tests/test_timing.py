@@ -19,7 +19,7 @@ import voiceguide
 from voiceguide import Customization, Options, Result
 from voiceguide.cues import vtt_time
 
-from audio_checks import RATE, dbfs, decode, envelope, measured_onset, probe
+from audio_checks import RATE, dbfs, decode, envelope, measured_onset, probe, silent_until
 
 TOLERANCE = 0.020  # seconds: onsets and length
 CODEC_EDGE = 0.020  # MP3 spreads a transition over about 20 ms (measured: -56 dBFS beyond it)
@@ -64,9 +64,10 @@ def check_timing(result: Result) -> float:
     worst = max(abs(e) for found in errors.values() for e in found)
     assert worst <= TOLERANCE, {t: e for t, e in errors.items() if max(map(abs, e)) > TOLERANCE}
     for segment in result.timeline.segments:
-        if segment.kind == "silence" and segment.duration > 2 * CODEC_EDGE + 0.001:
+        end = silent_until(segment, result.timeline.sounds)
+        if segment.kind == "silence" and end - segment.start > 2 * CODEC_EDGE + 0.001:
             inner = samples[round((segment.start + CODEC_EDGE) * RATE):
-                            round((segment.end - CODEC_EDGE) * RATE)]
+                            round((end - CODEC_EDGE) * RATE)]
             assert dbfs(inner) < -50, segment
     return worst
 
@@ -160,7 +161,8 @@ def test_wav_silences_are_digital_silence(small_routine_file: Path, tmp_path: Pa
     samples = decode(result.path)
     assert samples.size == round(result.timeline.duration * RATE)
     for segment in result.timeline.segments:
-        lo, hi = round(segment.start * RATE), round(segment.end * RATE)
+        lo = round(segment.start * RATE)
+        hi = round(silent_until(segment, result.timeline.sounds) * RATE)
         if segment.kind == "silence":
             assert not samples[lo + 1: hi - 1].any(), segment
         else:

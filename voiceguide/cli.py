@@ -26,7 +26,10 @@ from .engines import engine_names, get_engine
 from .errors import InputError, VoiceguideError
 from .export import FORMATS
 from .load import MAX_REPS, MAX_SECONDS, MAX_SETS, list_templates, load_routine, resolve
+from .master import SoundOptions
+from .mix import DUCK_DB
 from .model import LEVELS, Hold, Routine, Timeline
+from .sounds import CUE_MODES
 from .variant import check_output, write_variant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,6 +128,34 @@ CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_i
                   "level")
 
 
+def cue_options(func: F) -> F:
+    """``--cues`` and ``--no-chimes``, shared by ``render`` and ``preview``."""
+    func = click.option("--no-chimes", is_flag=True,
+                        help="No chime at each exercise's start and end, no bell at the end.")(func)
+    return click.option("--cues", type=click.Choice(CUE_MODES), default="voice",
+                        show_default=True,
+                        help="Count down by voice, by ticks instead of the numbers (tones), or "
+                        "both.")(func)
+
+
+def mix_options(func: F) -> F:
+    """The music bed, loudness and channel options of ``render``."""
+    options = [
+        click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None, help="An audio file laid under the whole session, looped, "
+                     "ducked under speech, faded out at the end."),
+        click.option("--duck", type=click.FloatRange(0, 40), default=DUCK_DB, show_default=True,
+                     metavar="DB", help="How many dB the music drops under speech."),
+        click.option("--loudness", type=click.FloatRange(-36, -6), default=None, metavar="LUFS",
+                     help="Integrated loudness target (default -16 stereo, -19 mono)."),
+        click.option("--channels", type=click.Choice(["1", "2"]), default=None,
+                     help="Mono or stereo (default: mono, stereo with --music)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def fit_options(func: F) -> F:
     """``--max-minutes`` and ``--apply``, shared by ``preview`` and ``customize``."""
     func = click.option("--apply", is_flag=True,
@@ -194,15 +225,21 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Audio format (default: mp3, or the config file's).")
 @routine_options
+@cue_options
+@mix_options
 @handle_errors
-def render(routine: str, output: Path | None, fmt: str | None, **kwargs: Any) -> None:
+def render(routine: str, output: Path | None, fmt: str | None, cues: str, no_chimes: bool,
+           music: Path | None, duck: float, loudness: float | None, channels: str | None,
+           **kwargs: Any) -> None:
     """Render ROUTINE into one audio file.
 
     \b
     Example:
       voiceguide render back-strengthening --reps back-stretch=8 -o back.mp3
     """
-    options = build_options(**kwargs)
+    options = replace(build_options(**kwargs), sound=SoundOptions(
+        cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
+        duck=duck, loudness=loudness, channels=int(channels) if channels else None))
     source = resolve(routine)
     settings = config.settings({"format": fmt})
     fmt = str(settings["format"].value)
@@ -232,10 +269,11 @@ def render(routine: str, output: Path | None, fmt: str | None, **kwargs: Any) ->
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @routine_options
+@cue_options
 @fit_options
 @handle_errors
-def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool,
-            **kwargs: Any) -> None:
+def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool, cues: str,
+            no_chimes: bool, **kwargs: Any) -> None:
     """Show the timeline of ROUTINE, the length of each exercise and the total, without
     rendering.
 
@@ -244,7 +282,8 @@ def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool,
       voiceguide preview back-strengthening --level easy --skip back-stretch
     """
     loaded = load_routine(routine)
-    options = build_options(**kwargs)
+    options = replace(build_options(**kwargs), sound=SoundOptions(
+        cues=cues, chimes=not no_chimes))  # type: ignore[arg-type]
     say = functools.partial(click.echo, err=as_json)
     options = fit_time(loaded, options, max_minutes, apply, say)
     timeline = pipeline.preview(loaded, options)

@@ -1,4 +1,5 @@
-"""Export: encode the PCM stream with ffmpeg into MP3 or WAV, with tags and chapters, atomically.
+"""Export: encode the PCM stream with ffmpeg into MP3, M4A (AAC), Ogg Opus or WAV, with tags and
+chapters where the format has them, atomically.
 
 The file appears under its final name only once it is complete: ffmpeg writes a hidden temporary
 file beside it, which is renamed into place on success and removed on any failure or interruption.
@@ -14,13 +15,30 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .errors import ExportError
 from .model import Chapter
 from .synthesize import CHANNELS, SAMPLE_RATE
 
-FORMATS = ("mp3", "wav")
-MP3_BITRATE = "64k"
+FORMATS = ("mp3", "m4a", "opus", "wav")
+MUXERS = {"mp3": "mp3", "m4a": "ipod", "opus": "opus", "wav": "wav"}
+OPUS_RATE = 48000  # the only rate voiceguide feeds Opus (it accepts 8/12/16/24/48 kHz)
+
+
+def codec_options(fmt: str, sample_rate: int, channels: int) -> list[str]:
+    """ffmpeg's encoder options for ``fmt``: bit rates sized for speech, doubled for stereo."""
+    wide = channels >= 2 or sample_rate > 24000
+    if fmt == "mp3":
+        # 96 kb/s: at lower rates (and in VBR) LAME smears a loud phrase's end beyond 20 ms
+        # (-48 to -54 dBFS there), at 96k it stays under -60 dBFS
+        return ["-c:a", "libmp3lame", "-b:a", "160k" if wide else "96k", "-id3v2_version", "3",
+                "-write_xing", "1"]
+    if fmt == "m4a":
+        return ["-c:a", "aac", "-b:a", "128k" if wide else "64k"]
+    if fmt == "opus":
+        return ["-c:a", "libopus", "-b:a", "96k" if wide else "48k"]
+    return ["-c:a", "pcm_s16le"]
 
 FFMPEG_HINT = {
     "linux": "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg)",
@@ -74,6 +92,26 @@ def _set_default_permissions(path: Path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
+def feed(command: list[str], chunks: Iterable[bytes] | None, stderr: IO[bytes]) -> int:
+    """Run ffmpeg ``command`` with ``chunks`` written to its standard input; its exit code.
+    Any error or interruption while feeding kills ffmpeg before it is passed on."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE if chunks is not None else
+                               subprocess.DEVNULL, stderr=stderr, stdout=subprocess.DEVNULL)
+    try:
+        if chunks is not None:
+            assert process.stdin is not None
+            for chunk in chunks:
+                process.stdin.write(chunk)
+            process.stdin.close()
+        return process.wait()
+    except BrokenPipeError:
+        return process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+
+
 def export(
     chunks: Iterable[bytes],
     output: Path,
@@ -81,8 +119,13 @@ def export(
     fmt: str = "mp3",
     tags: Mapping[str, str] | None = None,
     chapters: Sequence[Chapter] = (),
+    sample_rate: int = SAMPLE_RATE,
+    channels: int = CHANNELS,
+    sample_format: str = "s16le",
+    filters: str | None = None,
 ) -> Path:
-    """Encode the 22050 Hz mono 16-bit PCM ``chunks`` into ``output`` (created atomically)."""
+    """Encode the PCM ``chunks`` (``sample_format`` s16le or f32le, interleaved) into ``output``
+    (created atomically), through the ffmpeg audio ``filters`` when given."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     ffmpeg = find_ffmpeg()
@@ -102,30 +145,17 @@ def export(
             raise ExportError(f"cannot write in {output.parent}: {exc.strerror}") from None
         os.close(handle)
         tmp = Path(tmp_name)
-        codec = ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-id3v2_version", "3",
-                 "-write_xing", "1"] if fmt == "mp3" else ["-c:a", "pcm_s16le"]
         command = [
             ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0",
+            "-f", sample_format, "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
             "-f", "ffmetadata", "-i", str(meta),
             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-            *codec, "-f", fmt, str(tmp),
+            *(["-af", filters] if filters else []),
+            *codec_options(fmt, sample_rate, channels), "-f", MUXERS[fmt], str(tmp),
         ]
         try:
             with errors.open("wb") as log:
-                process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
-                try:
-                    assert process.stdin is not None
-                    for chunk in chunks:
-                        process.stdin.write(chunk)
-                    process.stdin.close()
-                    code = process.wait()
-                except BrokenPipeError:
-                    code = process.wait()
-                except BaseException:
-                    process.kill()
-                    process.wait()
-                    raise
+                code = feed(command, chunks, log)
             if code != 0:
                 message = errors.read_text(encoding="utf-8", errors="replace").strip()
                 raise ExportError(f"ffmpeg could not write {output}: "

@@ -143,6 +143,16 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Sound:
+    """A tone laid over the track (a chime, a tick, the bell): ``name`` from ``start`` seconds,
+    lasting at most ``duration`` seconds. Sounds overlay the segments; they never replace them."""
+
+    start: float
+    name: str
+    duration: float
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The compiled session: ordered, non-overlapping segments covering ``0..duration``."""
 
@@ -150,6 +160,7 @@ class Timeline:
     segments: tuple[Segment, ...]
     chapters: tuple[Chapter, ...] = ()
     warnings: tuple[str, ...] = ()
+    sounds: tuple[Sound, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -174,4 +185,6 @@ class Timeline:
                 for s in self.segments
             ],
             "warnings": list(self.warnings),
+            "sounds": [{"start": round(x.start, 4), "name": x.name,
+                        "duration": round(x.duration, 4)} for x in self.sounds],
         }

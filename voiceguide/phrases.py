@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from num2words import num2words
 
 from .errors import InputError, RoutineError
 from .load import templates_dir
@@ -26,15 +27,31 @@ REQUIRED = (
 
 @dataclass(frozen=True)
 class Phrases:
-    """A language's phrase templates and its default voice."""
+    """A language's phrase templates and its default voice; with ``numbers: words`` whole
+    numbers are written as words of the language ("drei", "quince"), so every engine says them
+    in that language."""
 
     language: str
     voice: str | None
     templates: dict[str, str]
+    numbers: str = "digits"
 
     def say(self, key: str, **fields: object) -> str:
         """The phrase ``key`` with its {fields} filled in."""
-        return self.templates[key].format(**fields)
+        template = self.templates[key]
+        if self.numbers != "words":
+            return template.format(**fields)
+        words = {name: self.number(value) if isinstance(value, int) else value
+                 for name, value in fields.items()}
+        text = template.format(**words)
+        return text[:1].upper() + text[1:] if template.startswith("{") else text
+
+    def number(self, value: int) -> str:
+        """``value`` as words of this language (digits where num2words does not know it)."""
+        try:
+            return str(num2words(value, lang=self.language.replace("-", "_")))
+        except NotImplementedError:
+            return str(value)
 
 
 def phrases_dir() -> Path:
@@ -74,4 +91,9 @@ def _read(path: Path) -> Phrases:
             raise RoutineError(f"the phrase '{key}' is not a valid template: {exc}",
                                source=path) from None
     voice = data.get("voice")
-    return Phrases(str(data.get("language", path.stem)), str(voice) if voice else None, templates)
+    numbers = str(data.get("numbers", "digits"))
+    if numbers not in ("digits", "words"):
+        raise RoutineError(f"'numbers' is {numbers!r}", source=path,
+                           hint="write 'numbers: words' or 'numbers: digits'")
+    return Phrases(str(data.get("language", path.stem)), str(voice) if voice else None, templates,
+                   numbers)

@@ -18,12 +18,12 @@ from .cache import PhraseCache, default_cache_dir
 from .compile import compile_timeline, phrases_of
 from .customize import Customization, customize
 from .engines import Engine, get_engine
-from .errors import InputError
-from .export import export
+from .errors import EngineError, InputError
 from .load import load_routine
-from .mix import pcm_chunks
+from .master import SoundOptions, master
 from .model import Routine, Timeline
-from .phrases import load_phrases
+from .phrases import Phrases, load_phrases
+from .sounds import arrange
 from .synthesize import SAMPLE_RATE, synthesize
 
 
@@ -37,6 +37,7 @@ class Options:
     rate: int | None = None
     cache: bool = True
     cache_dir: Path | None = None
+    sound: SoundOptions = field(default_factory=SoundOptions)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Plan:
     routine: Routine
     timeline: Timeline
     clips: dict[str, AudioSegment]
+    options: Options = field(default_factory=Options)
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,28 @@ def prepare(
     if on_count is not None:
         on_count(len(texts))
     engine = engine or get_engine(options.engine)
-    voice = options.voice or phrases.voice
+    voice = options.voice or default_voice(engine, phrases)
     cache = PhraseCache(options.cache_dir or default_cache_dir()) if options.cache else None
     clips = synthesize(texts, engine, voice=voice, rate=options.rate, language=routine.language,
                        cache=cache, progress=progress)
     timeline = compile_timeline(routine, phrases,
                                 lambda text: len(clips[text].raw_data) / 2 / SAMPLE_RATE)
-    return Plan(routine, timeline, clips)
+    timeline = arrange(timeline, phrases, options.sound.cues, options.sound.chimes)
+    return Plan(routine, timeline, clips, options)
+
+
+def default_voice(engine: Engine, phrases: Phrases) -> str | None:
+    """The phrase file's espeak-ng voice for pyttsx3; for another engine, its first voice for
+    the language (an EngineError if it has none)."""
+    if engine.id == "pyttsx3":
+        return phrases.voice
+    language = phrases.language.lower().replace("_", "-")
+    for voice in engine.voices():
+        if any(lang.lower().replace("_", "-").startswith(language) for lang in voice.languages):
+            return voice.id
+    raise EngineError(f"the {engine.id} engine has no voice for the language "
+                      f"{phrases.language!r}.\n  Fix: use the default engine (pyttsx3) for this "
+                      "routine, or choose a voice with --voice")
 
 
 def preview(routine: Routine | str | Path, options: Options | None = None) -> Timeline:
@@ -146,8 +163,8 @@ def tags_for(routine: Routine) -> dict[str, str]:
 
 def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3") -> Result:
     """Mix and export a prepared plan into ``output``."""
-    path = export(pcm_chunks(plan.timeline, plan.clips), Path(output), fmt=fmt,
-                  tags=tags_for(plan.routine), chapters=plan.timeline.chapters)
+    path = master(plan.timeline, plan.clips, Path(output), fmt, tags_for(plan.routine),
+                  plan.options.sound)
     return Result(path, plan.timeline)
 
 

@@ -139,18 +139,21 @@ def _current(audio: Path, key: str) -> bool:
         return False
 
 
+def record_render(result: pipeline.Result, key: str) -> None:
+    """Note beside an MP3 render (with its cue files) the ``render_key`` it was made with, so
+    that ``render_current`` reuses it."""
+    record = {"key": key, "bytes": result.path.stat().st_size,
+              "cue_files": [p.name for p in result.cue_files]}
+    write_text(record_path(result.path), json.dumps(record, indent=2) + "\n")
+
+
 def render_current(source: Path, options: pipeline.Options, audio: Path) -> Rendered:
     """Render ``source`` into ``audio`` (MP3, with its cue files), unless the render there was
     made from the same routine, options and engine: then reuse it."""
     key = render_key(source, options)
-    if not _current(audio, key):
-        result = pipeline.render(source, audio, options, "mp3", cue_files=True)
-        record = {"key": key, "bytes": result.path.stat().st_size,
-                  "cue_files": [p.name for p in result.cue_files]}
-        write_text(record_path(audio), json.dumps(record, indent=2) + "\n")
-        reused = False
-    else:
-        reused = True
+    reused = _current(audio, key)
+    if not reused:
+        record_render(pipeline.render(source, audio, options, "mp3", cue_files=True), key)
     record = json.loads(record_path(audio).read_text(encoding="utf-8"))
     sheet, transcript = (audio.with_name(name) for name in record["cue_files"])
     return Rendered(audio, sheet, transcript, key, reused)

@@ -17,7 +17,10 @@ from pydub import AudioSegment
 from ..errors import EngineError
 
 DEFAULT_ENGINE = "pyttsx3"
-BUILTIN = {"pyttsx3": "voiceguide.engines.pyttsx3_engine:Pyttsx3Engine"}
+BUILTIN = {
+    "pyttsx3": "voiceguide.engines.pyttsx3_engine:Pyttsx3Engine",
+    "piper": "voiceguide.engines.piper_engine:PiperEngine",  # needs voiceguide[neural]
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,209 @@
+"""The library site: its podcast feed checked against the RSS, iTunes and Podcasting 2.0 rules,
+rebuilds that touch nothing, and the loopback server answering real requests."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import urllib.request
+import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mutagen.id3 import ID3
+
+from voiceguide.cli import cli
+from voiceguide.site import Site, build_site, make_server
+
+from audio_checks import RATE, decode
+from conftest import SMALL
+
+BASE = "https://example.org/coach/"
+NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+      "podcast": "https://podcastindex.org/namespace/1.0"}
+ROUTINES = {
+    "small.yaml": SMALL,
+    "Second Routine.yaml": SMALL.replace("Small test routine", "Second routine")
+                                .replace("reps: 3", "reps: 2"),
+    "third.yaml": SMALL.replace("Small test routine", "Third routine & more")
+                       .replace("duration: 12", "duration: 10"),
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Site]:
+    """A folder of three routines, and the site built from it once."""
+    root = tmp_path_factory.mktemp("library")
+    folder = root / "routines"
+    folder.mkdir()
+    for name, text in ROUTINES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    site = build_site(folder, root / "site", BASE.rstrip("/"))
+    return folder, root / "site", site
+
+
+def local(site: Path, url: str) -> Path:
+    assert url.startswith(BASE), url
+    return site / url[len(BASE):].replace("%20", " ")
+
+
+def test_feed_follows_the_rss_itunes_and_podcasting_rules(library: tuple[Path, Path, Site]
+                                                          ) -> None:
+    _, site, _ = library
+    text = (site / "feed.xml").read_text(encoding="utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    rss = ET.fromstring(text)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    for prefix, uri in NS.items():
+        assert f'xmlns:{prefix}="{uri}"' in text
+    channel = rss.find("channel")
+    assert channel is not None
+    for tag in ("title", "link", "description", "language"):
+        assert (channel.findtext(tag) or "").strip(), tag
+    assert channel.findtext("link") == BASE
+    assert channel.findtext("itunes:author", namespaces=NS) == "Test Author"
+    assert channel.findtext("itunes:explicit", namespaces=NS) == "false"
+    category = channel.find("itunes:category", NS)
+    assert category is not None and category.get("text") == "Health & Fitness"
+    items = channel.findall("item")
+    assert sorted(i.findtext("title") or "" for i in items) == [
+        "Second routine", "Small test routine", "Third routine & more"]
+    guids = set()
+    for item in items:
+        assert (item.findtext("description") or "").count("exercises: Leg lift, Twist, Plank")
+        guid = item.find("guid")
+        assert guid is not None and guid.get("isPermaLink") == "false" and guid.text
+        guids.add(guid.text)
+        parsedate_to_datetime(item.findtext("pubDate") or "")  # RFC 822, or it raises
+        enclosure = item.find("enclosure")
+        assert enclosure is not None and enclosure.get("type") == "audio/mpeg"
+        audio = local(site, enclosure.get("url") or "")
+        assert audio.suffix == ".mp3"
+        assert int(enclosure.get("length") or 0) == audio.stat().st_size
+        duration = item.findtext("itunes:duration", namespaces=NS) or ""
+        assert re.fullmatch(r"\d\d:[0-5]\d:[0-5]\d", duration)
+        hours, minutes, seconds = map(int, duration.split(":"))
+        measured = decode(audio).size / RATE
+        assert abs(hours * 3600 + minutes * 60 + seconds - measured) <= 0.5 + 1e-6
+        chapters = item.find("podcast:chapters", NS)
+        assert chapters is not None and chapters.get("type") == "application/json+chapters"
+        doc = json.loads(local(site, chapters.get("url") or "").read_text(encoding="utf-8"))
+        assert doc["version"] == "1.2.0"
+        starts = [c["startTime"] for c in doc["chapters"]]
+        assert starts == sorted(starts) and starts[0] == 0
+        # the JSON chapters are the MP3's own ID3 chapters
+        frames = sorted(ID3(audio).getall("CHAP"), key=lambda f: f.start_time)
+        assert [round(f.start_time / 1000, 1) for f in frames] == [round(s, 1) for s in starts]
+        assert doc["chapters"][1]["title"].startswith("1. Leg lift")
+        assert (item.findtext("link") or "").endswith("/")
+        assert local(site, item.findtext("link") or "").joinpath("index.html").is_file()
+    assert len(guids) == 3
+
+
+def test_rebuilding_an_unchanged_library_renders_and_writes_nothing(
+        library: tuple[Path, Path, Site]) -> None:
+    folder, site, first = library
+    assert len(first.rendered) == 3
+    before = snapshot(site)
+    feed = (site / "feed.xml").read_bytes()
+    again = build_site(folder, site, BASE)
+    assert again.rendered == () and again.written == ()
+    assert snapshot(site) == before
+    assert (site / "feed.xml").read_bytes() == feed  # same GUIDs and publication dates
+
+
+def test_changing_one_routine_renders_only_it_and_keeps_the_others_guids(
+        library: tuple[Path, Path, Site], tmp_path: Path) -> None:
+    folder = shutil.copytree(library[0], tmp_path / "routines")
+    site = shutil.copytree(library[1], tmp_path / "site")
+    old = ET.fromstring((site / "feed.xml").read_text(encoding="utf-8"))
+    (folder / "third.yaml").write_text(ROUTINES["third.yaml"].replace("reps: 2", "reps: 1"),
+                                       encoding="utf-8")
+    built = build_site(folder, site, BASE)
+    assert built.rendered == ("third",)
+    new = ET.fromstring((site / "feed.xml").read_text(encoding="utf-8"))
+
+    def by_title(rss: ET.Element) -> dict[str, tuple[str, str]]:
+        return {i.findtext("title") or "": (i.findtext("guid") or "", i.findtext("pubDate") or "")
+                for i in rss.iter("item")}
+
+    before, after = by_title(old), by_title(new)
+    assert after["Small test routine"] == before["Small test routine"]
+    assert after["Second routine"] == before["Second routine"]
+    assert after["Third routine & more"][0] != before["Third routine & more"][0]
+    assert new.findall("channel/item")[0].findtext("title") == "Third routine & more"  # newest
+
+
+def test_index_page_lists_each_routine_with_its_length_and_exercises(
+        library: tuple[Path, Path, Site]) -> None:
+    _, site, built = library
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="feed.xml"' in page
+    for episode in built.episodes:
+        assert f'href="{episode.slug}/"' in page
+        minutes, seconds = divmod(round(episode.duration), 60)
+        assert f"{minutes}:{seconds:02d} · 3 exercises · Test Author" in page
+    assert "Third routine &amp; more" in page and page.count("Leg lift, Twist, Plank") == 3
+    assert {e.slug for e in built.episodes} == {"small", "second-routine", "third"}
+
+
+def test_server_answers_on_loopback_with_byte_ranges(library: tuple[Path, Path, Site]) -> None:
+    _, site, _ = library
+    server = make_server(site, port=0, quiet=True)
+    host, port = server.server_address[:2]
+    assert host == "127.0.0.1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with urllib.request.urlopen(url + "feed.xml", timeout=10) as response:
+            assert response.status == 200
+            assert response.read() == (site / "feed.xml").read_bytes()
+        audio = (site / "small" / "small.mp3").read_bytes()
+        request = urllib.request.Request(url + "small/small.mp3",
+                                         headers={"Range": "bytes=1000-1999"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 206
+            assert response.headers["Content-Type"] == "audio/mpeg"
+            assert response.headers["Content-Range"] == f"bytes 1000-1999/{len(audio)}"
+            assert response.read() == audio[1000:2000]
+        with urllib.request.urlopen(url + "small/", timeout=10) as response:
+            assert b'src="small.mp3"' in response.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_site_command_and_its_errors(library: tuple[Path, Path, Site], tmp_path: Path) -> None:
+    folder, site, _ = library
+    copy = shutil.copytree(site, tmp_path / "site")
+    code, out, _ = run("site", str(folder), "-o", str(copy), "--base-url", BASE)
+    assert code == 0 and "3 routines, 0 rendered, 0 files written" in out
+    code, _, err = run("site", str(folder), "-o", str(tmp_path / "x"), "--base-url", "example")
+    assert code == 2 and "--base-url 'example' is not the web address" in err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.yaml").write_text(SMALL, encoding="utf-8")
+    (bad / "b.yaml").write_text("title: B\n", encoding="utf-8")
+    code, _, err = run("site", str(bad), "-o", str(tmp_path / "out"), "--base-url", BASE)
+    assert code == 2 and "b.yaml" in err and "'routine' is missing 'exercises'" in err
+    assert not (tmp_path / "out").exists()
+    code, _, err = run("serve", str(tmp_path / "nothing"))
+    assert code == 2 and "has no index.html" in err
