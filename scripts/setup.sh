@@ -9,6 +9,8 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 ldconfig -p 2>/dev/null | grep -q 'libespeak-ng\.so\.1' || need+=(libespeak-ng1)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# the test extra drives Debian's chromium (the player page tests); Playwright downloads no browser
+case " $* " in *" test "*) command -v chromium >/dev/null || need+=(chromium) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
