@@ -124,8 +124,7 @@ def test_tones_mode_ticks_where_the_numbers_were(small_routine_file: Path,
     voice = voiceguide.preview(small_routine_file)
     numbers = [voice.segments[i] for i in sorted(countdowns(voice, load_phrases("en")))]
     result = voiceguide.render(small_routine_file, tmp_path / "tones.wav",
-                               Options(sound=SoundOptions(cues="tones")), fmt="wav",
-                               cue_files=False)
+                               Options(sound=SoundOptions(cues="tones")), fmt="wav")
     samples = decode(result.path)
     assert samples.size == round(result.timeline.duration * RATE)
     assert result.timeline.duration == pytest.approx(voice.duration)
@@ -147,7 +146,7 @@ def test_tones_mode_ticks_where_the_numbers_were(small_routine_file: Path,
 def test_both_mode_ticks_on_the_spoken_numbers(small_routine_file: Path, tmp_path: Path) -> None:
     result = voiceguide.render(small_routine_file, tmp_path / "both.wav",
                                Options(sound=SoundOptions(cues="both", chimes=False)),
-                               fmt="wav", cue_files=False)
+                               fmt="wav")
     samples = decode(result.path)
     ticks = [s for s in result.timeline.sounds if s.name == "tick"]
     assert len(ticks) == 21 and {s.name for s in result.timeline.sounds} == {"tick"}
@@ -178,7 +177,7 @@ def test_music_bed_is_ducked_under_speech_and_the_loudness_holds(
         small_routine_file: Path, tmp_path: Path) -> None:
     music = make_music(tmp_path / "bed.mp3", 30.0)  # shorter than the session: it loops
     result = voiceguide.render(small_routine_file, tmp_path / "music.mp3",
-                               Options(sound=SoundOptions(music=music)), cue_files=False)
+                               Options(sound=SoundOptions(music=music)))
     info = probe(result.path)["streams"][0]
     assert int(info["sample_rate"]) == 44100 and info["channels"] == 2
     integrated, peak = ebur128(result.path)
@@ -208,8 +207,7 @@ def test_music_bed_is_ducked_under_speech_and_the_loudness_holds(
 def test_formats_decode_to_the_timeline_length_with_tags(
         small_routine_file: Path, tmp_path: Path, fmt: str, rate: int, chapters: bool) -> None:
     options = Options(sound=SoundOptions(channels=2, loudness=-18.0))
-    result = voiceguide.render(small_routine_file, tmp_path / f"small.{fmt}", options, fmt=fmt,
-                               cue_files=False)
+    result = voiceguide.render(small_routine_file, tmp_path / f"small.{fmt}", options, fmt=fmt)
     info = probe(result.path)
     stream = info["streams"][0]
     assert int(stream["sample_rate"]) == rate and stream["channels"] == 2

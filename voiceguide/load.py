@@ -58,8 +58,13 @@ def list_templates() -> list[Path]:
 
 
 def resolve(name_or_path: str | Path) -> Path:
-    """A routine path as given, or the bundled template of that name (``back-strengthening``)."""
+    """A routine path as given, the bundled template of that name (``back-strengthening``), or
+    for a bundle (``.zip``) its routine, checked and copied to a private temporary folder."""
     path = Path(name_or_path)
+    if path.suffix.lower() == ".zip" and path.is_file():
+        from .share import routine_from_bundle  # share builds on load: import it when needed
+
+        return routine_from_bundle(path)
     if path.exists():
         return path
     name = str(name_or_path)
