@@ -7,7 +7,13 @@ The stages, in the order data flows through them::
 and ``render`` / ``preview`` to run them all.
 """
 
+# ruff: noqa: E402  (the warning filter must come before the imports)
 from __future__ import annotations
+
+import warnings
+
+# pydub warns on import when ffmpeg is missing; voiceguide reports that itself, with the fix.
+warnings.filterwarnings("ignore", "Couldn't find ffmpeg or avconv", RuntimeWarning)
 
 from .compile import compile_timeline, phrases_of
 from .customize import Customization, customize

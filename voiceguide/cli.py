@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from dataclasses import replace
@@ -48,7 +49,17 @@ def handle_errors(func: F) -> F:
                 raise
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a file-system failure that no stage turned into its own error
+            if os.environ.get("VOICEGUIDE_DEBUG"):
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}\n  Fix: check that the folder exists, "
+                       "that you may write there and that the disk has room; temporary files go "
+                       f"to {tempfile.gettempdir()} (set TMPDIR to change that)", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
+            # the speech engine may still call back into objects that are gone: stay quiet
+            sys.unraisablehook = lambda _unraisable: None
             click.echo("Aborted: nothing was written.", err=True)
             sys.exit(130)
 
