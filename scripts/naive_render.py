@@ -6,7 +6,7 @@ pydub's ``+=``, then pydub's ``export()`` to MP3. It follows the same schedule a
 timeline written by ``voiceguide preview --json``), so both produce the same length of audio::
 
     voiceguide preview back-strengthening --json > timeline.json
-    python scripts/naive_render.py timeline.json naive.mp3
+    python scripts/naive_render.py timeline.json naive.mp3 [BITRATE]   # default 96k
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydub import AudioSegment
 RATE = 22050
 
 
-def main(timeline_file: str, output: str) -> int:
+def main(timeline_file: str, output: str, bitrate: str = "96k") -> int:
     timeline = json.loads(Path(timeline_file).read_text(encoding="utf-8"))
     engine = pyttsx3.init()
     track = AudioSegment.silent(duration=0, frame_rate=RATE)
@@ -39,9 +39,9 @@ def main(timeline_file: str, output: str) -> int:
                     track += AudioSegment.silent(duration=ms - len(clip), frame_rate=RATE)
             else:
                 track += AudioSegment.silent(duration=ms, frame_rate=RATE)
-    track.export(output, format="mp3", bitrate="64k")
+    track.export(output, format="mp3", bitrate=bitrate)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:4]))

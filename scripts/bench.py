@@ -1,0 +1,287 @@
+"""Benchmark: voiceguide's render against the floor (ffmpeg encoding the same audio) and against
+a naive script, its peak memory, and how its time grows with the session's length.
+
+    python scripts/bench.py              # everything, medians of 3 runs (about 20 minutes)
+    python scripts/bench.py --runs 5
+    python scripts/bench.py --break-even # when worker processes start paying for themselves
+
+Every render runs in its own child process (the ``voiceguide`` command line), so times include
+start-up and peak memory (max RSS) is that render's alone. The phrase cache is a scratch folder:
+the user's own cache is never touched. This is not a test: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from voiceguide.export import codec_options
+from voiceguide.synthesize import CHANNELS, SAMPLE_RATE
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "templates" / "back-strengthening.yaml"
+LENGTHS = (15, 30, 60, 120)  # minutes of the generated routines
+
+CHILD = """\
+import atexit, resource, sys
+def report():
+    self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\\nBENCH-RSS-KB {self} {kids}\\n")
+atexit.register(report)
+from voiceguide.cli import main
+sys.argv = ["voiceguide", *sys.argv[1:]]
+main()
+"""
+
+
+def run_voiceguide(args: list[str], cache: Path) -> tuple[float, float]:
+    """Run ``voiceguide ARGS`` in a child process: (seconds, peak RSS of that process in MB)."""
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, capture_output=True,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"voiceguide {' '.join(args)} failed:\n{done.stderr}")
+    rss = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("BENCH-RSS")]
+    return seconds, int(rss[-1]) / 1024 if rss else float("nan")
+
+
+def timed(command: list[str], **kwargs: object) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+    return time.perf_counter() - start
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def clips_in(cache: Path) -> int:
+    return sum(1 for _ in cache.glob("*/*.wav"))
+
+
+def floor_seconds(wav: Path, scratch: Path, runs: int) -> float:
+    """ffmpeg encoding ``wav`` to MP3 with export.py's settings."""
+    command = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+               *codec_options("mp3", SAMPLE_RATE, CHANNELS), "-f", "mp3",
+               str(scratch / "floor.mp3")]
+    return median([timed(command) for _ in range(runs)])
+
+
+def generated_routine(minutes: int, folder: Path, cache: Path) -> tuple[Path, float]:
+    """A routine of about ``minutes``: the seed's exercises over and over (each its own id),
+    the last one's reps adjusted to land near the length. Returns (file, seconds)."""
+    import voiceguide
+    from voiceguide import Options
+
+    seed = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    exercises = seed["exercises"]
+    path = folder / f"generated-{minutes}-min.yaml"
+
+    def build(count: int, last_reps: int | None) -> float:
+        chosen = []
+        for index in range(count):
+            exercise = dict(exercises[index % len(exercises)])
+            exercise["id"] = f"{exercise['id']}-{index + 1}"
+            if last_reps is not None and index == count - 1:
+                exercise["reps"] = last_reps
+            chosen.append(exercise)
+        routine = {**seed, "title": f"Generated {minutes}-minute session", "exercises": chosen}
+        path.write_text(yaml.safe_dump(routine, sort_keys=False), encoding="utf-8")
+        return voiceguide.preview(path, Options(cache_dir=cache, jobs=None)).duration
+
+    target = minutes * 60
+    count = 1
+    while build(count + 1, None) <= target:
+        count += 1
+    best = (abs(build(count, None) - target), None)
+    for reps in range(1, 60):  # one more exercise with only as many reps as fit
+        length = build(count + 1, reps)
+        best = min(best, (abs(length - target), reps), key=lambda pair: pair[0])
+        if length > target:
+            break
+    if best[1] is None:
+        return path, build(count, None)
+    return path, build(count + 1, best[1])
+
+
+def profile_warm_render(cache: Path, output: Path) -> dict[str, float]:
+    """Where a warm render's time goes (cProfile, cumulative seconds of the main stages)."""
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(cache)
+    import voiceguide
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    voiceguide.render("back-strengthening", output)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    wanted = {"synthesize": "synthesize.py", "compile_timeline": "compile.py",
+              "measure": "loudness.py", "export": "export.py", "render": "pipeline.py"}
+    found: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
+        if name in wanted and filename.endswith(wanted[name]):
+            found[name] = found.get(name, 0.0) + cumulative
+    return found
+
+
+def break_even(scratch: Path) -> None:
+    """Synthesis of N new phrases in this process alone, and with 2 and 3 worker processes."""
+    from voiceguide.engines import get_engine
+    from voiceguide.synthesize import synthesize
+
+    engine = get_engine("pyttsx3")
+    engine.synthesize("Warm up.", None, None)
+    print("new phrases   1 process   +2 workers   +3 workers   (seconds, median of 3)")
+    for count in (10, 20, 30, 40, 60, 110, 160):
+        row = []
+        for jobs in (1, 2, 3):
+            times = []
+            for run in range(3):
+                texts = [f"Phrase {n} of {count}, run {run}, {jobs} jobs." for n in range(count)]
+                start = time.perf_counter()
+                synthesize(texts, engine, engine_name="pyttsx3", jobs=jobs)
+                times.append(time.perf_counter() - start)
+            row.append(median(times))
+        print(f"{count:>11}   {row[0]:>9.2f}   {row[1]:>10.2f}   {row[2]:>10.2f}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--naive-runs", type=int, default=3)
+    parser.add_argument("--lengths", default=",".join(map(str, LENGTHS)),
+                        help="minutes of the generated routines, the first and last compared")
+    parser.add_argument("--break-even", action="store_true",
+                        help="only measure when worker processes pay for themselves")
+    args = parser.parse_args()
+    runs = max(1, args.runs)
+    lengths_wanted = [int(value) for value in args.lengths.split(",")]
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as name:
+        scratch = Path(name)
+        os.environ["VOICEGUIDE_CACHE_DIR"] = str(scratch / "preview-cache")
+        if args.break_even:
+            break_even(scratch)
+            return 0
+        say: Callable[[str], None] = lambda text: print(text, flush=True)  # noqa: E731
+        say(f"voiceguide benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+            f"medians of {runs} runs, renders in child processes")
+        seed_out = str(scratch / "seed.mp3")
+
+        # Cold: an empty cache each run. Warm: the cache filled, then the reps changed.
+        cold, cold_rss = [], []
+        for run in range(runs):
+            seconds, rss = run_voiceguide(["render", "back-strengthening", "-o", seed_out],
+                                          scratch / f"cold-{run}")
+            cold.append(seconds)
+            cold_rss.append(rss)
+        warm_cache = scratch / "cold-0"
+        warm, new_phrases = [], []
+        for run in range(runs):
+            before = clips_in(warm_cache)
+            seconds, _ = run_voiceguide(["render", "back-strengthening", "-o", seed_out,
+                                         "--reps", f"general-back-stretch={10 + run}"],
+                                        warm_cache)
+            warm.append(seconds)
+            new_phrases.append(clips_in(warm_cache) - before)
+
+        # The floor: ffmpeg alone encoding the same audio (the seed rendered as WAV) to MP3.
+        wav = scratch / "seed.wav"
+        run_voiceguide(["render", "back-strengthening", "-o", str(wav), "--format", "wav",
+                        "--no-cue-files"], warm_cache)
+        floor = floor_seconds(wav, scratch, runs)
+        length = voiceguide_duration(wav)
+        say(f"\nSeed template back-strengthening ({length / 60:.1f} min of audio)")
+        say(f"  floor (ffmpeg: WAV -> MP3, export.py's settings) {floor:7.2f} s")
+        say(f"  voiceguide cold (empty cache)                   {median(cold):7.2f} s  "
+            f"{median(cold) / floor:5.2f}x floor   (target <= 2.0x)")
+        say(f"  voiceguide warm (cache filled, reps changed)    {median(warm):7.2f} s  "
+            f"{median(warm) / floor:5.2f}x floor   (target <= 1.3x; "
+            f"{max(new_phrases)} new phrases spoken)")
+
+        if args.naive_runs > 0:
+            timeline = scratch / "timeline.json"
+            shown = subprocess.run([sys.executable, "-c", CHILD, "preview", "back-strengthening",
+                                    "--json"], check=True, capture_output=True, text=True,
+                                   env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(warm_cache)})
+            timeline.write_text(shown.stdout, encoding="utf-8")
+            codec = codec_options("mp3", SAMPLE_RATE, CHANNELS)
+            bitrate = codec[codec.index("-b:a") + 1]
+            naive = median([timed([sys.executable, str(ROOT / "scripts" / "naive_render.py"),
+                                   str(timeline), str(scratch / "naive.mp3"), bitrate])
+                            for _ in range(args.naive_runs)])
+            say(f"  naive script (pyttsx3 per utterance, pydub +=) {naive:7.2f} s  "
+                f"{naive / median(cold):5.2f}x voiceguide cold   (target >= 10x)")
+
+        say("\nGenerated routines (the seed's exercises repeated), cold cache, child processes")
+        times: dict[int, float] = {}
+        lengths: dict[int, float] = {}
+        peak: dict[int, float] = {}
+        for minutes in lengths_wanted:
+            path, lengths[minutes] = generated_routine(minutes, scratch, scratch / "gen-cache")
+            measured, rss = [], []
+            for run in range(runs):
+                seconds, used = run_voiceguide(
+                    ["render", str(path), "-o", str(scratch / "gen.mp3")],
+                    scratch / f"gen-{minutes}-{run}")
+                measured.append(seconds)
+                rss.append(used)
+            times[minutes], peak[minutes] = median(measured), max(rss)
+            say(f"  {minutes:>3} min ({lengths[minutes] / 60:6.1f} min of audio)  "
+                f"{times[minutes]:7.2f} s  peak RSS {peak[minutes]:6.1f} MB")
+        first, last = lengths_wanted[0], lengths_wanted[-1]
+        say(f"  {last}-min time / {first}-min time: {times[last] / times[first]:.2f}  "
+            f"(lengths {lengths[last] / lengths[first]:.2f}x; target <= 8.8 for 120/15)")
+
+        # Several routines: one call (encoded side by side) against one call per routine.
+        first_path = scratch / f"generated-{first}-min.yaml"
+        copies = [scratch / "batch" / f"{name}.yaml" for name in ("one", "two")]
+        copies[0].parent.mkdir()
+        for copy in copies:
+            copy.write_text(first_path.read_text(encoding="utf-8"), encoding="utf-8")
+        batch_cache = scratch / f"gen-{first}-0"  # warm: the phrases are all there
+        apart = median([sum(run_voiceguide(["render", str(copy), "-o",
+                                            str(scratch / f"{copy.stem}.mp3")], batch_cache)[0]
+                            for copy in copies) for _ in range(runs)])
+        together = median([run_voiceguide(["render", *map(str, copies), "--output-dir",
+                                           str(scratch / "batch-out")], batch_cache)[0]
+                           for _ in range(runs)])
+        say(f"\nTwo {first}-min routines, warm cache: one call each {apart:6.2f} s, "
+            f"one call for both {together:6.2f} s ({apart / together:.2f}x faster)")
+
+        say("\nPeak memory (max RSS of the rendering process)")
+        seed_rss = max(cold_rss)
+        say(f"  seed      {seed_rss:6.1f} MB")
+        say(f"  {last} min   {peak[last]:6.1f} MB  {peak[last] / seed_rss:.2f}x the seed's  "
+            "(target for 120 min: <= 1.5x and < 200 MB)")
+
+        stages = profile_warm_render(warm_cache, scratch / "profiled.mp3")
+        total = stages.get("render", float("nan"))
+        say(f"\nWhere a warm seed render's {total:.2f} s go (cProfile, in-process):")
+        for stage in ("synthesize", "compile_timeline", "measure", "export"):
+            if stage in stages:
+                say(f"  {stage:<17} {stages[stage]:6.2f} s")
+    return 0
+
+
+def voiceguide_duration(path: Path) -> float:
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+                          str(path)], check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out)["format"]["duration"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
