@@ -1,0 +1,103 @@
+"""Languages: phrase files with the same keys, a matching espeak-ng voice, numbers as words, and
+the German seed rendered with German number words and a German voice (measured, not trusted)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from voiceguide.cli import cli
+from voiceguide.engines import get_engine
+from voiceguide.phrases import available_languages, load_phrases, phrases_dir
+from voiceguide.pipeline import prepare, render_plan
+from voiceguide.synthesize import SAMPLE_RATE, trim
+
+from audio_checks import RATE, decode, window_levels
+
+ROOT = Path(__file__).resolve().parent.parent
+GERMAN = ROOT / "templates" / "rueckenstaerkung.yaml"
+SEED = ROOT / "templates" / "back-strengthening.yaml"
+
+
+def test_english_german_spanish_and_french_ship_with_the_same_keys() -> None:
+    assert {"en", "de", "es", "fr"} <= set(available_languages())
+    english = yaml.safe_load((phrases_dir() / "en.yaml").read_text(encoding="utf-8"))
+    for language in ("de", "es", "fr"):
+        data = yaml.safe_load((phrases_dir() / f"{language}.yaml").read_text(encoding="utf-8"))
+        assert data["language"] == language
+        assert set(data["phrases"]) == set(english["phrases"]), language
+        for key, template in english["phrases"].items():  # the same fields to fill in
+            assert set(re.findall(r"{(\w+)}", data["phrases"][key])) == \
+                set(re.findall(r"{(\w+)}", template)), (language, key)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
+def test_each_language_names_an_installed_voice_of_its_language(language: str) -> None:
+    phrases = load_phrases(language)
+    result = CliRunner().invoke(cli, ["voices", "--language", language])
+    assert result.exit_code == 0
+    ids = [line.split()[0] for line in result.stdout.splitlines()]
+    assert phrases.voice in ids
+
+
+@pytest.mark.parametrize("language,three,fifteen", [
+    ("de", "Drei.", "Die letzte, fünfzehn."), ("es", "Tres.", "La última, quince."),
+    ("fr", "Trois.", "Dernière, quinze."), ("en", "3.", "Last one, 15.")])
+def test_numbers_are_words_of_the_language(language: str, three: str, fifteen: str) -> None:
+    phrases = load_phrases(language)
+    assert phrases.say("count", n=3) == three
+    assert phrases.say("last_rep", n=15) == fifteen
+
+
+def test_the_german_seed_is_a_faithful_translation_of_the_english_one() -> None:
+    german = yaml.safe_load(GERMAN.read_text(encoding="utf-8"))
+    english = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    assert german["language"] == "de"
+    assert german["defaults"] == english["defaults"]
+    assert len(german["intro"]) == len(english["intro"])
+    assert len(german["outro"]) == len(english["outro"])
+    for de, en in zip(german["exercises"], english["exercises"], strict=True):
+        assert de["id"] == en["id"] and de["name"] != en["name"]
+        for key in ("reps", "sides", "equipment", "setup", "tip"):
+            assert (key in de) == (key in en), (de["id"], key)
+        assert [{k: v for k, v in p.items() if k != "say"} for p in de["rep"]] == \
+            [{k: v for k, v in p.items() if k != "say"} for p in en["rep"]]
+
+
+def test_german_cue_sheet_counts_in_german_words() -> None:
+    result = CliRunner().invoke(cli, ["preview", "rueckenstaerkung", "--json"])
+    assert result.exit_code == 0, result.output
+    sheet = json.loads(result.stdout)
+    texts = [s["text"] for s in sheet["segments"] if s["kind"] == "speech"]
+    for expected in ("Übung eins von fünf: Allgemeine Rückendehnung.", "Fünfzehn Wiederholungen.",
+                     "Die letzte, fünfzehn.", "Halten.", "Vier.", "Drei.", "Zwei.", "Eins.",
+                     "Rechts, dreizehn.", "Die letzte. Links, dreizehn.", "Seite wechseln. "
+                     "Linke Seite.", "Pause. Als Nächstes: Seitlicher Crunch in Rückenlage."):
+        assert expected in texts, expected
+    own = GERMAN.read_text(encoding="utf-8")  # the routine's own words may hold digits (Omega-3)
+    assert not [t for t in texts if re.search(r"\d", t) and t not in own]
+    assert texts.count("Eins.") > 50  # every hold and countdown ends on "eins"
+
+
+def test_german_seed_renders_with_the_german_voice(tmp_path: Path) -> None:
+    plan = prepare("rueckenstaerkung")
+    engine = get_engine()
+    # the clips in the render are what the engine says with the German voice, not the English
+    for text in ("Drei.", "Halten."):
+        german = trim(engine.synthesize(text, "gmw/de", None))
+        english = trim(engine.synthesize(text, "gmw/en-us", None))
+        assert len(german.raw_data) != len(english.raw_data)
+        assert abs(len(plan.clips[text].raw_data) - len(german.raw_data)) <= 2 * SAMPLE_RATE // 100
+    result = render_plan(plan, tmp_path / "ruecken.mp3")
+    samples = decode(result.path)
+    assert samples.size / RATE == pytest.approx(plan.timeline.duration, abs=0.05)
+    assert plan.timeline.duration > 15 * 60
+    for segment in plan.timeline.speech[:200]:
+        if segment.duration > 0.1:
+            lo, hi = round(segment.start * RATE), round(segment.end * RATE)
+            assert window_levels(samples[lo:hi]).max() > -35, segment
