@@ -17,7 +17,7 @@ from pydub import AudioSegment
 from .cache import PhraseCache, default_cache_dir
 from .compile import compile_timeline, phrases_of
 from .customize import Customization, customize
-from .engines import Engine, get_engine
+from .engines import DEFAULT_ENGINE, Engine, get_engine
 from .errors import EngineError, InputError
 from .load import load_routine
 from .master import SoundOptions, master
@@ -38,6 +38,9 @@ class Options:
     cache: bool = True
     cache_dir: Path | None = None
     sound: SoundOptions = field(default_factory=SoundOptions)
+    # Processes speaking new phrases: 1 = this one; None = automatic, with worker processes when
+    # there are many (the CLI's choice; a script doing this needs ``if __name__ == "__main__":``).
+    jobs: int | None = 1
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,14 @@ def prepare(
     texts = phrases_of(routine, phrases)
     if on_count is not None:
         on_count(len(texts))
+    # Worker processes can only recreate an engine voiceguide created itself (by its name).
+    engine_name = None if engine is not None else options.engine or DEFAULT_ENGINE
     engine = engine or get_engine(options.engine)
     voice = options.voice or default_voice(engine, phrases)
     cache = PhraseCache(options.cache_dir or default_cache_dir()) if options.cache else None
     clips = synthesize(texts, engine, voice=voice, rate=options.rate, language=routine.language,
-                       cache=cache, progress=progress)
+                       cache=cache, progress=progress, engine_name=engine_name,
+                       jobs=options.jobs)
     timeline = compile_timeline(routine, phrases,
                                 lambda text: len(clips[text].raw_data) / 2 / SAMPLE_RATE)
     timeline = arrange(timeline, phrases, options.sound.cues, options.sound.chimes)
