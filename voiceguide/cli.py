@@ -23,6 +23,7 @@ import click
 
 from . import config, pipeline, share
 from . import site as sitegen
+from .cache import PhraseCache, default_cache_dir
 from .customize import MAX_HOLD, Customization, changes, customize, describe
 from .engines import engine_names, get_engine
 from .errors import InputError, VoiceguideError
@@ -498,6 +499,55 @@ def templates() -> None:
     for path in list_templates():
         routine = load_routine(path)
         click.echo(f"{path.stem:<24} {routine.title} ({len(routine.exercises)} exercises)")
+
+
+def format_size(size: int) -> str:
+    """``512 B``, ``3.4 MB``."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+@cli.group("cache", invoke_without_command=True)
+@click.pass_context
+@handle_errors
+def cache_command(context: click.Context) -> None:
+    """Show where the phrase cache is and how much it holds.
+
+    Every phrase is synthesized once per engine, voice, rate and language and kept there, so
+    rendering again (other reps, another level) speaks nothing new. VOICEGUIDE_CACHE_DIR moves it.
+
+    \b
+    Examples:
+      voiceguide cache
+      voiceguide cache clear
+    """
+    if context.invoked_subcommand is not None:
+        return
+    cache = PhraseCache(default_cache_dir())
+    count, size = cache.size()
+    click.echo(f"Phrase cache: {cache.root}")
+    click.echo(f"{count} clips, {format_size(size)}")
+
+
+@cache_command.command("clear")
+@handle_errors
+def cache_clear() -> None:
+    """Delete every cached phrase.
+
+    The next render synthesizes the phrases it needs again. Only the cache's own files are
+    deleted.
+
+    \b
+    Example:
+      voiceguide cache clear
+    """
+    cache = PhraseCache(default_cache_dir())
+    removed = cache.clear()
+    click.echo(f"Removed {removed} clips from {cache.root}")
 
 
 @cli.command("bundle")
