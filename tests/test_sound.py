@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import voiceguide
 from voiceguide import Options, Result
+from voiceguide.cli import cli
 from voiceguide.master import SoundOptions
 from voiceguide.model import Segment, Timeline
 from voiceguide.phrases import load_phrases
@@ -234,3 +236,15 @@ def test_no_chimes_means_no_sounds_and_no_bell(small_routine_file: Path) -> None
     assert chimed.to_dict()["sounds"][0] == {"start": round(chimed.sounds[0].start, 4),
                                              "name": "chime-start", "duration": 1.0}
     assert replace(chimed, sounds=()).to_dict()["sounds"] == []
+
+
+def test_a_music_file_that_is_not_audio_is_refused(small_routine_file: Path,
+                                                   tmp_path: Path) -> None:
+    bogus = tmp_path / "song.mp3"
+    bogus.write_text("not audio at all\n", encoding="utf-8")
+    out = tmp_path / "never.mp3"
+    result = CliRunner().invoke(cli, ["render", str(small_routine_file), "--music", str(bogus),
+                                      "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot read {bogus} as audio" in result.output and "Traceback" not in result.output
+    assert not out.exists()

@@ -20,9 +20,8 @@ from pydub import AudioSegment
 from .export import OPUS_RATE, find_ffmpeg
 from .model import Timeline
 from .sounds import sound_samples
-from .synthesize import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from .synthesize import CHANNELS, SAMPLE_RATE
 
-FRAME_BYTES = SAMPLE_WIDTH * CHANNELS
 MUSIC_RATE = 44100
 DUCK_DB = 12.0  # how far the music drops under speech
 DUCK_ATTACK = 0.25  # seconds: the music starts dropping this long before speech
@@ -105,6 +104,7 @@ def mix(timeline: Timeline, clips: Mapping[str, AudioSegment], track: Track = Tr
     speech = [(frame_count(s.start, rate), frame_count(s.end, rate), voices[s.text])
               for s in timeline.speech]
     sounds = [(frame_count(s.start, rate), sound_samples(s, rate)) for s in timeline.sounds]
+    longest = max((samples.size for _, samples in sounds), default=0)
     ducking = _Ducking(speech_intervals(timeline), music.duck_db if music else 0.0, rate)
     bed = _music(music, track, total) if music is not None else None
     first_speech = first_sound = 0
@@ -115,7 +115,7 @@ def mix(timeline: Timeline, clips: Mapping[str, AudioSegment], track: Track = Tr
             while first_speech < len(speech) and speech[first_speech][1] <= start:
                 first_speech += 1
             _lay(block, start, speech, first_speech)
-            first_sound = _overlay(block, start, sounds, first_sound)
+            first_sound = _overlay(block, start, sounds, first_sound, longest)
             out = np.repeat(block[:, None], track.channels, axis=1)
             if bed is not None:
                 out += next(bed) * ducking.gain(start, end - start)[:, None]
@@ -140,10 +140,10 @@ def _lay(block: np.ndarray, start: int, speech: Sequence[tuple[int, int, np.ndar
 
 
 def _overlay(block: np.ndarray, start: int, sounds: Sequence[tuple[int, np.ndarray]],
-             first: int) -> int:
-    """Add the sounds that overlap ``block``; returns the first sound that may still matter."""
+             first: int, longest: int) -> int:
+    """Add the sounds that overlap ``block`` (sorted by start, none longer than ``longest``
+    frames); returns the first sound that may still matter for the next block."""
     end = start + block.size
-    longest = max((s.size for _, s in sounds), default=0)
     while first < len(sounds) and sounds[first][0] + longest <= start:
         first += 1
     index = first
@@ -216,9 +216,3 @@ def float_chunks(blocks: Iterator[np.ndarray]) -> Iterator[bytes]:
     for block in blocks:
         yield block.astype("<f4", copy=False).tobytes()
 
-
-def pcm_chunks(timeline: Timeline, clips: Mapping[str, AudioSegment]) -> Iterator[bytes]:
-    """The voice track alone as 16-bit mono PCM at the speech rate (no sounds, no music)."""
-    voice = Timeline(timeline.title, timeline.segments, timeline.chapters)
-    for block in mix(voice, clips):
-        yield (np.clip(block, -1.0, 32767 / 32768) * 32768).astype("<i2").tobytes()
