@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from voiceguide import InputError, load_routine, parse_routine
@@ -202,6 +202,7 @@ def test_mutated_routines_load_and_compile_or_raise_input_error(
     for kind in kinds:
         text = mutate(text, kind, data)
     routine = load_or_input_error(text)
+    event("loaded and compiled" if routine is not None else "refused")
     if routine is not None:
         compile_checked(routine)
 
@@ -229,14 +230,45 @@ def test_random_bytes_load_or_raise_input_error(data: bytes) -> None:
             assert str(error).startswith(str(path)), error
 
 
+def count(low: int, high: int, bad: list[int]) -> st.SearchStrategy[int]:
+    """Mostly allowed values, sometimes one just outside the limits."""
+    allowed = st.integers(low, high)
+    return st.one_of(allowed, allowed, allowed, allowed, st.sampled_from(bad))
+
+
+@st.composite
+def option_sets(draw: st.DrawFn, ids: list[str]) -> Customization:
+    """Any combination of the customization options (each present or not), with known and
+    unknown exercise ids, values mostly within their limits and sometimes just outside."""
+    known = st.sampled_from(ids)
+    some_id = st.one_of(known, known, known, known, known, SLUG)
+    per_id = lambda values: st.dictionaries(some_id, values, max_size=2)  # noqa: E731
+    options = draw(st.fixed_dictionaries({"level": st.sampled_from(LEVELS)}, optional={
+        "reps": per_id(count(1, 40, [-1, 0, 1001])),
+        "all_reps": count(1, 30, [0, 1001]),
+        "sets": per_id(count(1, 4, [0, 101])),
+        "holds": per_id(count(1, 20, [0, 3601])),
+        "rest": st.floats(0, 60) | st.sampled_from([-1.0, 1e9]),
+        "only": st.lists(some_id, min_size=1, max_size=2).map(tuple),
+        "skip": st.lists(some_id, min_size=1, max_size=1).map(tuple),
+        "order": st.lists(some_id, min_size=1, max_size=3).map(tuple),
+        "tempo": st.one_of(st.floats(0.5, 2.0), st.floats(0.5, 2.0), st.sampled_from([0.1, 5.0])),
+        "intro": st.booleans(),
+        "outro": st.booleans(),
+        "cut": st.one_of(st.floats(0.1, 1.0), st.floats(0.1, 1.0), st.sampled_from([0.0, 1.5])),
+    }))
+    return Customization(**options)
+
+
 @FUZZ
-@given(st.data(), st.sampled_from(LEVELS),
-       st.dictionaries(SLUG | st.text(max_size=5), st.integers(-5, 2000), max_size=3))
-def test_any_option_set_customizes_or_raises_input_error(
-        data: st.DataObject, level: Any, reps: dict[str, int]) -> None:
+@given(st.data())
+def test_any_option_set_customizes_or_raises_input_error(data: st.DataObject) -> None:
     spec = data.draw(routines())
     routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+    choices = data.draw(option_sets([e["id"] for e in spec["exercises"]]))
     try:
-        compile_checked(routine, Customization(level=level, reps=reps))
+        compile_checked(routine, choices)
+        event("compiled")
     except InputError as error:
-        assert "--reps" in str(error)
+        assert str(error).strip(), error
+        event("refused")

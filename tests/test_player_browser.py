@@ -7,6 +7,7 @@ browser here, it drives /usr/bin/chromium (or $VOICEGUIDE_CHROMIUM).
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -87,8 +88,10 @@ def cue_at(sheet: dict[str, Any], t: float) -> str:
     return str(spoken[-1]["text"])
 
 
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(max(0, round(seconds)), 60)
+def clock(seconds: float, up: bool = False) -> str:
+    """As the page shows times: whole seconds rounded down (or up, for the remaining time)."""
+    whole = math.ceil(seconds - 1e-3) if up else math.floor(seconds + 1e-3)
+    minutes, secs = divmod(max(0, whole), 60)
     return f"{minutes}:{secs:02d}"
 
 
@@ -118,7 +121,7 @@ def test_page_loads_from_a_file_url_with_no_errors_and_no_network(
     titles = page.locator("#chapters button .name").all_inner_texts()
     assert titles == [c["title"] for c in sheet["chapters"]]
     assert page.locator("#total").inner_text() == clock(sheet["duration"])
-    assert page.locator("#remaining").inner_text() == clock(sheet["duration"])
+    assert page.locator("#remaining").inner_text() == clock(sheet["duration"], up=True)
     # readable on a phone: no sideways scrolling, tap targets at least 44 px tall
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     for button in page.locator("button").all():
@@ -148,7 +151,8 @@ def test_tapping_a_chapter_seeks_and_the_highlight_follows_playback(
     assert current_chapter(page) == chapters[3]["title"]
     assert page.locator("#chapters button[aria-current='true']").count() == 1
     assert page.locator("#now-cue").inner_text() == cue_at(sheet, t)
-    assert page.locator("#remaining").inner_text() == clock(sheet["duration"] - t)
+    assert page.locator("#remaining").inner_text() == clock(sheet["duration"] - t, up=True)
+    assert page.locator("#elapsed").inner_text() == clock(t)
     # play for real (muted) across the start of the closing chapter
     start = chapters[-1]["start"] - 0.4
     audio(page, f"(a.currentTime = {start}, a.play())")

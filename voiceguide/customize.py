@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from .errors import InputError
-from .load import MAX_REPS, MAX_SECONDS, MAX_SETS
+from .load import MAX_REPS, MAX_SECONDS, MAX_SESSION_HOURS, MAX_SETS, too_long
 from .model import Cue, Exercise, Hold, Level, Range, Routine
 
 MIN_TEMPO = 0.5
@@ -107,7 +107,14 @@ def customize(routine: Routine, choices: Customization | None = None) -> Routine
         safety=routine.safety if choices.intro else (),
         outro=routine.outro if choices.outro else (),
     )
-    return scale_time(resolved, choices.tempo)
+    result = scale_time(resolved, choices.tempo)
+    found = too_long(result.exercises)
+    if found is not None:
+        raise InputError(f"these choices make the routine last about {found[0]:,.0f} hours, "
+                         f"more than the limit of {MAX_SESSION_HOURS}.\n  Fix: lower the reps, "
+                         f"sets or holds of '{result.exercises[found[1]].id}', which alone "
+                         f"lasts about {found[2]:,.1f} hours")
+    return result
 
 
 def _check_range(option: str, value: float, low: float, high: float, what: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -384,15 +384,13 @@ class _Reader:
     def check_length(self, nodes: list[Node], exercises: list[Exercise]) -> None:
         """Refuse a routine whose exercises alone would last more than MAX_SESSION_HOURS at the
         hard level: each field may be within its limit while the product is days of audio."""
-        lengths = [_work_seconds(exercise) for exercise in exercises]
-        total = sum(lengths)
-        if total <= MAX_SESSION_HOURS * 3600:
-            return
-        longest = max(range(len(lengths)), key=lengths.__getitem__)
-        raise self.error(nodes[longest], f"the routine would last about {total / 3600:,.0f} "
-                         f"hours at the hard level, more than the limit of {MAX_SESSION_HOURS}",
-                         hint=f"shorten '{exercises[longest].id}' (its reps, sets, holds or "
-                         f"seconds), which alone lasts about {lengths[longest] / 3600:,.1f} hours")
+        found = too_long(exercises)
+        if found is not None:
+            total, longest, hours = found
+            raise self.error(nodes[longest], f"the routine would last about {total:,.0f} hours "
+                             f"at the hard level, more than the limit of {MAX_SESSION_HOURS}",
+                             hint=f"shorten '{exercises[longest].id}' (its reps, sets, holds or "
+                             f"seconds), which alone lasts about {hours:,.1f} hours")
 
     def defaults(self, node: Node) -> Defaults:
         keys = self.mapping(node, "defaults", DEFAULTS_KEYS)
@@ -496,6 +494,17 @@ class _Reader:
                 phases.append(Cue(self.text(keys["say"], f"{at}.say"),
                                   self.number(keys["seconds"], f"{at}.seconds")))
         return tuple(phases)
+
+
+def too_long(exercises: Sequence[Exercise]) -> tuple[float, int, float] | None:
+    """(total hours, index of the longest exercise, its hours) when the reps, holds and timed
+    intervals alone, at the hard level, last more than MAX_SESSION_HOURS (compiling such a
+    routine would take forever); None otherwise."""
+    lengths = [_work_seconds(exercise) / 3600 for exercise in exercises]
+    if sum(lengths) <= MAX_SESSION_HOURS:
+        return None
+    longest = max(range(len(lengths)), key=lengths.__getitem__)
+    return sum(lengths), longest, lengths[longest]
 
 
 def _work_seconds(exercise: Exercise) -> float:

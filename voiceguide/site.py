@@ -274,6 +274,7 @@ INDEX_STYLE = """\
 body { margin: 0; font: 1.125rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
 :root { color-scheme: light dark; }
+ol { list-style: none; padding: 0; }
 li { margin: 0 0 1.25rem; }
 a { color: #0b6e4f; }
 @media (prefers-color-scheme: dark) { a { color: #3fbf8f; } }
