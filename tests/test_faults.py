@@ -33,11 +33,11 @@ POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals a
 VOICEGUIDE = [sys.executable, "-c", "from voiceguide.cli import main; main()"]
 PREVIOUS = b"the previous render, which must survive\n"
 LONG = """\
-title: Ten quiet minutes
+title: Five quiet minutes
 exercises:
   - id: plank
     name: Plank
-    duration: 600
+    duration: 300
 """
 
 
@@ -104,18 +104,24 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # --- interruptions ---------------------------------------------------------------------------
 
 @POSIX_ONLY
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, False), (signal.SIGTERM, False),
+                                            (signal.SIGINT, True)],
+                         ids=["SIGINT", "SIGTERM", "Ctrl-C to the process group"])
 def test_interrupted_export_leaves_the_previous_file_and_no_temporary_file(
-        sig: signal.Signals, warm: dict[str, Path], tmp_path: Path) -> None:
+        sig: signal.Signals, group: bool, warm: dict[str, Path], tmp_path: Path) -> None:
+    """Ctrl-C in a terminal signals the whole group, ffmpeg included; kill only voiceguide."""
     folder = tmp_path / "out"
     folder.mkdir()
     output = folder / "long.mp3"
     output.write_bytes(PREVIOUS)
     process = subprocess.Popen([*VOICEGUIDE, "render", str(warm["long"]), "-o", str(output)],
                                env=environment(warm["cache"]), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=group)
     wait_for(lambda: any(folder.glob(".long.mp3.*.part")), process)  # ffmpeg is writing
-    process.send_signal(sig)
+    if group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "Aborted" in err, err

@@ -119,8 +119,23 @@ class Pyttsx3Engine:
             raise
         except Exception as exc:
             raise EngineError(f"the speech engine failed on {text!r}: {exc}") from None
+        except BaseException:  # Ctrl-C or SIGTERM in the middle of the phrase
+            _abandon(engine)
+            raise
         finally:
             path.unlink(missing_ok=True)
+
+
+def _abandon(engine: Any) -> None:
+    """Stop a phrase mid-synthesis: espeak-ng goes on in its own thread and would write the
+    phrase's file after it was removed. Its callbacks ignore the rest once ``_speaking`` is off."""
+    with contextlib.suppress(Exception):
+        driver = engine.proxy._driver
+        driver._speaking = False
+        if type(driver).__module__.endswith(".espeak"):
+            from pyttsx3.drivers import _espeak
+
+            _espeak.Cancel()
 
 
 def _set_rate(engine: Any, rate: int) -> None:
