@@ -27,6 +27,7 @@ from voiceguide.cli import cli
 from voiceguide.engines import Voice
 from voiceguide.engines.pyttsx3_engine import Pyttsx3Engine
 
+from audio_checks import RATE, decode
 from conftest import SMALL
 
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and mounts")
@@ -186,11 +187,26 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
 
 # --- full disk, read-only folder, unusable temporary folder ------------------------------------
 
+def test_a_successful_render_replaces_the_previous_file(warm: dict[str, Path],
+                                                        tmp_path: Path) -> None:
+    """The control for the tests below: the same render, where nothing fails, does replace it."""
+    output = tmp_path / "small.mp3"
+    output.write_bytes(PREVIOUS)
+    run = subprocess.run([*VOICEGUIDE, "render", str(warm["small"]), "-o", str(output)],
+                         env=environment(warm["cache"]), capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    seconds = decode(output).size / RATE
+    assert 60 < seconds < 200
+    assert not list(tmp_path.glob(".*.part"))
+
+
 @contextlib.contextmanager
-def small_filesystem(folder: Path, size: str) -> Iterator[bool]:
-    """Mount a tmpfs of ``size`` on ``folder`` (root on Linux); yields False where that fails."""
+def small_filesystem(folder: Path, size: str, wanted: bool = True) -> Iterator[bool]:
+    """Mount a tmpfs of ``size`` on ``folder`` (root on Linux); yields False where that fails
+    or is not ``wanted``."""
     folder.mkdir(exist_ok=True)
-    if sys.platform != "linux" or os.geteuid() != 0 or shutil.which("mount") is None:
+    if not wanted or sys.platform != "linux" or os.geteuid() != 0 or not shutil.which("mount"):
         yield False
         return
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
@@ -230,10 +246,16 @@ def render_in(folder: Path, warm: dict[str, Path], output: Path, real: bool,
     return result.exit_code, result.stderr
 
 
+MOUNT_OR_SIMULATE = pytest.mark.parametrize("mount", [True, False],
+                                            ids=["real filesystem", "simulated"])
+
+
+@MOUNT_OR_SIMULATE
 def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_file(
-        warm: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        mount: bool, warm: dict[str, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "small-disk"
-    with small_filesystem(folder, "200k") as real:
+    with small_filesystem(folder, "200k", mount) as real:
         output = folder / "small.mp3"
         output.write_bytes(PREVIOUS)
         code, err = render_in(folder, warm, output, real, monkeypatch, errno.ENOSPC)
@@ -242,10 +264,12 @@ def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_file(
         assert_untouched(folder, output)
 
 
+@MOUNT_OR_SIMULATE
 def test_a_read_only_folder_is_a_clear_error_and_keeps_the_previous_file(
-        warm: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        mount: bool, warm: dict[str, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "read-only"
-    with small_filesystem(folder, "1m") as real:
+    with small_filesystem(folder, "1m", mount) as real:
         output = folder / "small.mp3"
         output.write_bytes(PREVIOUS)
         if real:

@@ -194,7 +194,7 @@ def load_or_input_error(text: str) -> Routine | None:
         return None
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=200)
 @given(st.data(), st.lists(MUTATION, min_size=1, max_size=3))
 def test_mutated_routines_load_and_compile_or_raise_input_error(
         data: st.DataObject, kinds: list[str]) -> None:
