@@ -105,4 +105,5 @@ def test_render_leaves_no_temporary_files_and_replaces_only_on_success(
     assert out.read_bytes() == b"previous render"
     voiceguide.render(small_routine_file, out)
     assert out.read_bytes()[:3] == b"ID3"
-    assert sorted(p.name for p in out.parent.iterdir()) == ["small.mp3"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "small.cues.json", "small.mp3", "small.vtt"]
