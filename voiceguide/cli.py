@@ -581,9 +581,11 @@ def bundle_command(routine: str, output: Path | None, force: bool, cues: str, no
     output = output or folder / f"{share.slug(source.stem)}.zip"
     made = share.bundle(source, options, output, folder, force=force)
     how = "reused" if made.render.reused else "rendered"
-    duration = json.loads(made.render.sheet.read_text(encoding="utf-8"))["duration"]
-    click.echo(f"{made.path}  ({format_time(duration)}, {len(made.files)} files; audio {how}: "
-               f"{made.render.audio})")
+    sheet = json.loads(made.render.sheet.read_text(encoding="utf-8"))
+    for warning in sheet["warnings"]:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"{made.path}  ({format_time(sheet['duration'])}, {len(made.files)} files; audio "
+               f"{how}: {made.render.audio})")
 
 
 @cli.command("import")
