@@ -3,7 +3,8 @@
 Phrases missing from the cache are spoken in this process; when there are many of them
 (``PARALLEL_THRESHOLD``) and the engine can be recreated by name, worker processes (spawned, each
 with its own engine: pyttsx3/espeak-ng cannot be used from several threads) speak part of them at
-the same time. The clips do not depend on which process spoke them.
+the same time. A clip is the same whichever process speaks it (espeak-ng itself varies every
+utterance a little: a few ms of length, its noise).
 """
 
 from __future__ import annotations
@@ -153,12 +154,15 @@ def _work(task: int, chunks: Sequence[Sequence[str]], voice: str | None, rate: i
 
 
 def workers_for(count: int, jobs: int | None) -> int:
-    """How many worker processes to start for ``count`` uncached phrases (0: none)."""
+    """How many worker processes to start beside this one for ``count`` uncached phrases, when
+    ``jobs`` processes in all may speak (None: as many as pay)."""
     if jobs is None:
         if count < PARALLEL_THRESHOLD or multiprocessing.parent_process() is not None:
             return 0
-        jobs = min(MAX_WORKERS, (os.cpu_count() or 1) + 1)
-    return max(0, min(jobs, -(-count // CHUNK) - 1))
+        workers = min(MAX_WORKERS, (os.cpu_count() or 1) + 1)
+    else:
+        workers = jobs - 1
+    return max(0, min(workers, -(-count // CHUNK) - 1))
 
 
 def _speak_all(texts: list[str], engine: Engine, engine_name: str | None, voice: str | None,
@@ -241,7 +245,8 @@ def synthesize(
     reused, new ones stored.
 
     ``engine_name`` (the name ``get_engine`` knows ``engine`` by) allows worker processes, each
-    with its own engine; ``jobs`` sets how many (None: automatic, 1: none).
+    with its own engine; ``jobs`` is how many processes may speak, this one included (None: as
+    many as pay, 1: this one only).
     """
     distinct = list(dict.fromkeys(texts))
     version = engine.version() if cache is not None else ""
