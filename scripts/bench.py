@@ -13,6 +13,7 @@ the user's own cache is never touched. This is not a test: run it on a quiet mac
 from __future__ import annotations
 
 import argparse
+import copy
 import cProfile
 import json
 import os
@@ -95,7 +96,7 @@ def generated_routine(minutes: int, folder: Path, cache: Path) -> tuple[Path, fl
     def build(count: int, last_reps: int | None) -> float:
         chosen = []
         for index in range(count):
-            exercise = dict(exercises[index % len(exercises)])
+            exercise = copy.deepcopy(exercises[index % len(exercises)])  # no YAML aliases
             exercise["id"] = f"{exercise['id']}-{index + 1}"
             if last_reps is not None and index == count - 1:
                 exercise["reps"] = last_reps
@@ -145,10 +146,10 @@ def break_even(scratch: Path) -> None:
 
     engine = get_engine("pyttsx3")
     engine.synthesize("Warm up.", None, None)
-    print("new phrases   1 process   +2 workers   +3 workers   (seconds, median of 3)")
+    print("new phrases   this process   +2 workers   +3 workers   (seconds, median of 3)")
     for count in (10, 20, 30, 40, 60, 110, 160):
         row = []
-        for jobs in (1, 2, 3):
+        for jobs in (1, 3, 4):
             times = []
             for run in range(3):
                 texts = [f"Phrase {n} of {count}, run {run}, {jobs} jobs." for n in range(count)]
@@ -156,7 +157,7 @@ def break_even(scratch: Path) -> None:
                 synthesize(texts, engine, engine_name="pyttsx3", jobs=jobs)
                 times.append(time.perf_counter() - start)
             row.append(median(times))
-        print(f"{count:>11}   {row[0]:>9.2f}   {row[1]:>10.2f}   {row[2]:>10.2f}", flush=True)
+        print(f"{count:>11}   {row[0]:>12.2f}   {row[1]:>10.2f}   {row[2]:>10.2f}", flush=True)
 
 
 def main() -> int:
@@ -178,7 +179,8 @@ def main() -> int:
             return 0
         say: Callable[[str], None] = lambda text: print(text, flush=True)  # noqa: E731
         say(f"voiceguide benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-            f"medians of {runs} runs, renders in child processes")
+            f"medians of {runs} runs, renders in child processes, load average "
+            f"{os.getloadavg()[0]:.1f} at the start")
         seed_out = str(scratch / "seed.mp3")
 
         # Cold: an empty cache each run. Warm: the cache filled, then the reps changed.
@@ -274,6 +276,8 @@ def main() -> int:
         for stage in ("synthesize", "compile_timeline", "measure", "export"):
             if stage in stages:
                 say(f"  {stage:<17} {stages[stage]:6.2f} s")
+        say(f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (other work on the machine "
+            "slows every figure; the ratios are taken within this one run)")
     return 0
 
 
