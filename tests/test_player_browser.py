@@ -226,3 +226,14 @@ def test_player_seeks_when_the_site_is_served_on_loopback(browser: Browser,
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_page_says_so_when_the_audio_is_not_beside_it(browser: Browser, small_bundle: Path,
+                                                      tmp_path: Path) -> None:
+    for name in ("index.html", "small.cues.json"):
+        (tmp_path / name).write_bytes((small_bundle / name).read_bytes())
+    page = browser.new_page(viewport=PHONE)
+    page.goto((tmp_path / "index.html").as_uri())
+    wait_until(page, "document.getElementById('audio').error !== null")
+    assert "The audio file small.mp3 could not be played" in page.locator("#now-cue").inner_text()
+    page.close()
