@@ -159,7 +159,7 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
     """Kill -9 the whole process group while it fills the cache; add the debris a kill inside a
     write leaves (a stray .part, a truncated entry); the next run works and repairs the entry."""
     routine = tmp_path / "holds.yaml"
-    routine.write_text(SMALL.replace("      - hold: 3\n", "      - hold: 30\n"), encoding="utf-8")
+    routine.write_text(SMALL.replace("      - hold: 3\n", "      - hold: 60\n"), encoding="utf-8")
     cache = tmp_path / "cache"
     process = subprocess.Popen([*VOICEGUIDE, "preview", str(routine), "--rate", "300"],
                                env=environment(cache), stdout=subprocess.PIPE,
@@ -168,7 +168,6 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     entries = sorted(cache.glob("*/*.wav"))
-    assert 5 <= len(entries) < 40  # killed part way through
     victim = entries[0]
     size = victim.stat().st_size
     victim.write_bytes(victim.read_bytes()[: size // 2])  # a torn write
@@ -179,6 +178,7 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert victim.stat().st_size == size  # synthesized again, whole
+    assert len(entries) < len(list(cache.glob("*/*.wav")))  # the kill came part way through
     for entry in cache.glob("*/*.wav"):
         with wave.open(str(entry), "rb") as clip:
             frames = clip.getnframes()
