@@ -1,15 +1,16 @@
 """Mastering: mix the timeline (voice, sounds, music), normalize its loudness, encode it.
 
-Three passes over the streamed mix, each regenerated from the clips in memory: the first measures
-the integrated loudness, the second measures it again through the gain and the peak limiter (which
-takes a little off), the third applies the corrected gain and the limiter while ffmpeg encodes.
+Passes over the streamed mix, each regenerated from the clips in memory: the first measures the
+integrated loudness; one to three more measure it through the gain and the peak limiter (which
+takes a little off) until the gain settles; the last applies it while ffmpeg encodes.
 The encoded file is measured once more; if the codec moved its level, it is encoded again.
 Memory stays flat and the work linear in the session's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,11 @@ from .synthesize import SAMPLE_RATE
 
 MUSIC_MEASURE_SECONDS = 600.0  # the music's loudness is measured on its first ten minutes
 ENCODED_TOLERANCE = 0.25  # LU: an encoded file further than this from the target is redone
+SETTLED = 0.1  # LU: close enough to the target before encoding
+# dB an encoder takes off, made up in advance (measured here: LAME's CBR mode lowers the level by
+# 0.4-0.45 dB); the check of the encoded file catches whatever this misses
+ENCODER_LOSS = {"mp3": 0.4}
+SETTLE_STEPS = 3  # measurements through the limiter at most
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,26 @@ def music_bed(path: Path, clips: Mapping[str, AudioSegment], duck: float) -> Mus
     return MusicBed(Path(path), level + MUSIC_UNDER_VOICE_LU - music, duck)
 
 
+def settle(gain: float, target: float, loudness: Callable[[float], float]) -> float:
+    """The gain whose ``loudness(gain)`` (through the limiter) reaches ``target``: a step by the
+    error, then secant steps (the limiter swallows part of each extra dB), at most
+    ``SETTLE_STEPS`` measurements."""
+    before: tuple[float, float] | None = None
+    for _step in range(SETTLE_STEPS):
+        level = loudness(gain)
+        if not math.isfinite(level) or level <= SILENT:
+            return gain
+        error = target - level
+        if abs(error) <= SETTLED:
+            return gain
+        slope = 1.0
+        if before is not None and gain != before[0]:
+            slope = min(1.0, max(0.2, (level - before[1]) / (gain - before[0])))
+        before = (gain, level)
+        gain += error / slope
+    return gain
+
+
 def master(timeline: Timeline, clips: Mapping[str, AudioSegment], output: Path, fmt: str,
            tags: Mapping[str, str], options: SoundOptions) -> Path:
     """Mix, normalize to the loudness target (true peak under -1 dBTP) and encode ``output``."""
@@ -74,9 +100,13 @@ def master(timeline: Timeline, clips: Mapping[str, AudioSegment], output: Path, 
     def stream() -> Iterator[bytes]:
         return float_chunks(mix(timeline, clips, track, bed))
 
+    def limited(gain: float) -> float:
+        """The loudness after the gain and the limiter."""
+        return measure(stream(), track.sample_rate, track.channels,
+                       gain_filter(gain)).integrated
+
     gain = gain_db(measure(stream(), track.sample_rate, track.channels), target)
-    limited = measure(stream(), track.sample_rate, track.channels, gain_filter(gain))
-    gain += gain_db(limited, target)
+    gain = settle(gain, target, limited) + ENCODER_LOSS.get(fmt, 0.0)
     for _attempt in range(2):
         path = export(stream(), output, fmt=fmt, tags=tags, chapters=timeline.chapters,
                       sample_rate=track.sample_rate, channels=track.channels,
