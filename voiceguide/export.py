@@ -75,7 +75,7 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[Chapter]) -> str:
 
 
 @contextmanager
-def _scratch_folder() -> Iterator[str]:
+def scratch_folder() -> Iterator[str]:
     """A private temporary folder; a full or unwritable temporary folder is an ExportError."""
     try:
         with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
@@ -135,7 +135,7 @@ def export(
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create the folder {output.parent}: {exc.strerror}") from None
-    with _scratch_folder() as scratch:
+    with scratch_folder() as scratch:
         meta = Path(scratch) / "meta.txt"
         meta.write_text(ffmetadata(tags or {}, chapters), encoding="utf-8")
         errors = Path(scratch) / "ffmpeg.log"

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExportError, InputError
-from .export import feed, find_ffmpeg
+from .export import feed, find_ffmpeg, scratch_folder
 
 STEREO_TARGET = -16.0  # LUFS, the podcast convention for stereo
 MONO_TARGET = -19.0  # LUFS for mono (sounds as loud as -16 in stereo)
@@ -57,7 +56,7 @@ def _ebur128(inputs: list[str], chunks: Iterable[bytes] | None = None,
     meter = "ebur128=framelog=verbose" + (":peak=true" if peak else "")  # true peak costs 3x
     command = [find_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
                *inputs, "-map", "0:a", "-af", chain + meter, "-f", "null", "-"]
-    with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+    with scratch_folder() as scratch:
         log_path = Path(scratch) / "ebur128.log"
         with log_path.open("wb") as log:
             code = feed(command, chunks, stderr=log)

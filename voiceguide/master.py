@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from pydub import AudioSegment
 
-from .errors import InputError
+from .atomic import atomic_path
+from .errors import ExportError, InputError
 from .export import export
 from .loudness import SILENT, default_target, gain_db, gain_filter, measure, measure_file
 from .mix import (
@@ -107,14 +108,18 @@ def master(timeline: Timeline, clips: Mapping[str, AudioSegment], output: Path, 
 
     gain = gain_db(measure(stream(), track.sample_rate, track.channels), target)
     gain = settle(gain, target, limited) + ENCODER_LOSS.get(fmt, 0.0)
-    for _attempt in range(2):
-        path = export(stream(), output, fmt=fmt, tags=tags, chapters=timeline.chapters,
-                      sample_rate=track.sample_rate, channels=track.channels,
-                      sample_format="f32le", filters=gain_filter(gain))
-        # an encoder may change the level a little (LAME's CBR: -0.45 dB at 22050 Hz): check
-        # the file itself, and encode once more with the gain corrected if it is off
-        error = gain_db(measure_file(path), target)
-        if abs(error) <= ENCODED_TOLERANCE:
-            break
-        gain += error
-    return path
+    try:
+        with atomic_path(Path(output)) as draft:  # the output is replaced once, when all is done
+            for _attempt in range(2):
+                export(stream(), draft, fmt=fmt, tags=tags, chapters=timeline.chapters,
+                       sample_rate=track.sample_rate, channels=track.channels,
+                       sample_format="f32le", filters=gain_filter(gain))
+                # an encoder may change the level a little more than ENCODER_LOSS: check the
+                # file itself, and encode once more with the gain corrected if it is off
+                error = gain_db(measure_file(draft), target)
+                if abs(error) <= ENCODED_TOLERANCE:
+                    break
+                gain += error
+    except OSError as exc:
+        raise ExportError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return Path(output)
