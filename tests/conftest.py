@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,13 +108,11 @@ def small_routine_file(tmp_path: Path) -> Path:
 
 
 class CountingEngine:
-    """The real pyttsx3 engine, recording what it is asked to say (and, with ``delay``, slowed
-    down by that many seconds a phrase)."""
+    """The real pyttsx3 engine, recording what it is asked to say."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self) -> None:
         self.inner = get_engine("pyttsx3")
         self.id = self.inner.id
-        self.delay = delay
         self.spoken: list[str] = []
 
     def version(self) -> str:
@@ -125,6 +122,5 @@ class CountingEngine:
         return self.inner.voices()
 
     def synthesize(self, text: str, voice: str | None, rate: int | None) -> AudioSegment:
-        time.sleep(self.delay)
         self.spoken.append(text)
         return self.inner.synthesize(text, voice, rate)

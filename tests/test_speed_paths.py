@@ -21,6 +21,7 @@ from voiceguide.synthesize import (
     TRIM_THRESHOLD_DBFS,
     leading_silence_ms,
     normalize,
+    shares,
     synthesize,
 )
 
@@ -67,16 +68,20 @@ def test_streamed_mp3_render_of_a_longer_routine_has_the_timeline_length(
 
 
 def test_worker_processes_speak_the_same_clips_as_this_process() -> None:
-    """espeak-ng varies every utterance a little (random noise, pauses a few tens of ms longer
-    or shorter), so two runs in one process never match byte for byte either: the clips must come
-    back in order, each as long and as loud as this process makes it, within that variation."""
+    """espeak-ng varies every utterance a little (its noise, pauses some ms longer or shorter,
+    depending on what the process said before), so two runs in one process never match byte for
+    byte either: the clips must come back in order, each as long and as loud as this process
+    makes it, within that variation."""
     texts = [f"Exercise {n} of 40: the same clip, wherever it is spoken." for n in range(40)]
     sequential = synthesize(texts, get_engine("pyttsx3"), jobs=1)
-    slow = CountingEngine(delay=0.1)  # slowed here so that the workers surely take part
+    counting = CountingEngine()
     counted: list[int] = []
-    parallel = synthesize(texts, slow, engine_name="pyttsx3", jobs=2, progress=counted.append)
+    parallel = synthesize(texts, counting, engine_name="pyttsx3", jobs=3,
+                          progress=counted.append)
+    here, *workers = shares(len(texts), 2)
+    assert counting.spoken == [texts[i] for i in here]  # the rest was spoken by the workers
+    assert len(workers) == 2 and all(len(part) > 0 for part in workers)
     assert list(parallel) == texts == list(sequential)
-    assert 0 < len(slow.spoken) < len(texts)  # both this process and the workers spoke
     assert sum(counted) == len(texts)
     for text in texts:
         a, b = sequential[text], parallel[text]
@@ -84,6 +89,22 @@ def test_worker_processes_speak_the_same_clips_as_this_process() -> None:
         assert abs(a.dBFS - b.dBFS) < 1.0, text
         assert (a.frame_rate, a.sample_width, a.channels) == (b.frame_rate, b.sample_width,
                                                               b.channels)
+    # Each worker starts afresh and always gets the same share: its clips are identical.
+    again = synthesize(texts, counting, engine_name="pyttsx3", jobs=3)
+    for part in workers:
+        for index in part:
+            assert again[texts[index]].raw_data == parallel[texts[index]].raw_data
+
+
+def test_shares_cover_every_phrase_once() -> None:
+    for count in (2, 3, 40, 41, 111, 500):
+        for workers in (0, 1, 2, 3):
+            if workers >= count:
+                continue
+            parts = shares(count, workers)
+            assert len(parts) == workers + 1
+            assert [i for part in parts for i in part] == list(range(count))
+            assert all(len(part) > 0 for part in parts)
 
 
 def test_fast_trim_finds_what_pydub_finds() -> None:

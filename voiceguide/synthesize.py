@@ -9,14 +9,14 @@ utterance a little: a few ms of length, its noise).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from pydub import AudioSegment
 from pydub.utils import audioop, ratio_to_db
@@ -34,7 +34,7 @@ FULL_SCALE = 2 ** (8 * SAMPLE_WIDTH - 1)
 # Uncached phrases from which worker processes pay for their start-up on a 2-core machine
 # (measured by scripts/bench.py's --break-even run: below ~30 phrases one process is as fast).
 PARALLEL_THRESHOLD = 40
-CHUNK = 4  # phrases handed to a worker at a time
+STARTUP_PHRASES = 25  # a worker's start-up takes about as long as speaking this many phrases
 MAX_WORKERS = 3  # espeak-ng waits on a 10 ms poll per phrase, so one more than the cores pays
 
 Progress = Callable[[int], None]
@@ -93,64 +93,19 @@ def _pcm(data: bytes) -> AudioSegment:
                         channels=CHANNELS)
 
 
-MAIN = -1  # owner of a chunk spoken in this process
-NOBODY = -2  # owner of a chunk nobody has taken yet
-
-
-class _Board:
-    """What the speaking processes share: the next chunk to take, who took each, how many
-    phrases the workers have spoken (for progress)."""
-
-    def __init__(self, context: BaseContext, chunks: int) -> None:
-        self.lock = context.Lock()
-        self.next = context.RawValue("i", 0)
-        self.owner = context.RawArray("i", [NOBODY] * chunks)
-        self.spoken = context.RawValue("i", 0)
-
-    def claim(self, who: int) -> int | None:
-        """The index of the next chunk, now owned by ``who``; None when all are taken."""
-        with self.lock:
-            index = int(self.next.value)
-            if index >= len(self.owner):
-                return None
-            self.next.value = index + 1
-            self.owner[index] = who
-            return index
-
-    def close(self) -> None:
-        """Let nobody take another chunk."""
-        with self.lock:
-            self.next.value = len(self.owner)
-
-    def add_spoken(self, count: int) -> None:
-        with self.lock:
-            self.spoken.value += count
-
-    def state(self) -> tuple[int, list[int]]:
-        with self.lock:
-            return int(self.spoken.value), list(self.owner)
-
-
-_worker: tuple[Engine, _Board] | None = None
-
-
-def _start_worker(engine_name: str, board: _Board) -> None:
-    """In a new worker process: its own engine; Ctrl-C is left to the main process."""
-    global _worker
+def _worker(engine_name: str, texts: Sequence[str], voice: str | None, rate: int | None,
+            connection: Connection) -> None:
+    """In a new worker process: speak ``texts`` in order with its own engine, sending each
+    clip's PCM as it is done (or the error). Ctrl-C is left to the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (get_engine(engine_name), board)
-
-
-def _work(task: int, chunks: Sequence[Sequence[str]], voice: str | None, rate: int | None,
-          ) -> dict[int, list[bytes]]:
-    """In a worker: take chunks until none is left; the PCM of each, by chunk index."""
-    assert _worker is not None
-    engine, board = _worker
-    done: dict[int, list[bytes]] = {}
-    while (index := board.claim(task)) is not None:
-        done[index] = [speak(engine, text, voice, rate).raw_data for text in chunks[index]]
-        board.add_spoken(len(chunks[index]))
-    return done
+    try:
+        engine = get_engine(engine_name)
+        for text in texts:
+            connection.send(speak(engine, text, voice, rate).raw_data)
+    except Exception as exc:  # handed to the main process, which raises it
+        connection.send(exc)
+    finally:
+        connection.close()
 
 
 def workers_for(count: int, jobs: int | None) -> int:
@@ -162,71 +117,91 @@ def workers_for(count: int, jobs: int | None) -> int:
         workers = min(MAX_WORKERS, (os.cpu_count() or 1) + 1)
     else:
         workers = jobs - 1
-    return max(0, min(workers, -(-count // CHUNK) - 1))
+    return max(0, min(workers, count - 1))
+
+
+def shares(count: int, workers: int) -> list[range]:
+    """Which phrases each process speaks: this one the first share (larger: it needs no
+    start-up), then each worker an equal part of the rest. Fixed by ``count`` and ``workers``
+    alone, so a render gives the same clips every time (espeak-ng's noise depends on what a
+    process said before)."""
+    if workers == 0:
+        return [range(count)]
+    here = round((STARTUP_PHRASES + count / workers) / (1 + 1 / workers))
+    here = max(1, min(count - workers, here))
+    bounds = [0, *(here + (count - here) * k // workers for k in range(workers + 1))]
+    return [range(bounds[i], bounds[i + 1]) for i in range(workers + 1)]
 
 
 def _speak_all(texts: list[str], engine: Engine, engine_name: str | None, voice: str | None,
                rate: int | None, jobs: int | None, progress: Progress | None,
                ) -> dict[str, AudioSegment]:
-    """Speak ``texts`` here, helped by worker processes when there are many: everyone takes
-    the next chunk from a shared board, so nobody waits for a worker that is still starting."""
-    chunks = [texts[i: i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    """Speak ``texts`` here, helped by worker processes when there are many."""
     workers = workers_for(len(texts), jobs) if engine_name else 0
+    parts = shares(len(texts), workers)
     clips: dict[str, AudioSegment] = {}
     reported = 0
 
-    def here(chunk: list[str]) -> None:
-        for text in chunk:
-            clips[text] = speak(engine, text, voice, rate)
-            if progress is not None:
-                progress(1)
-
-    def report(spoken: int) -> None:
+    def report(count: int) -> None:
         nonlocal reported
-        if progress is not None and spoken > reported:
-            progress(spoken - reported)
-        reported = spoken
+        if progress is not None and count > reported:
+            progress(count - reported)
+        reported = max(reported, count)
 
     if workers == 0 or engine_name is None:
-        for chunk in chunks:
-            here(chunk)
+        for index in parts[0]:
+            clips[texts[index]] = speak(engine, texts[index], voice, rate)
+            report(index + 1)
         return clips
     context = multiprocessing.get_context("spawn")
-    board = _Board(context, len(chunks))
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                               initargs=(engine_name, board))
+    started: list[tuple[BaseProcess, Connection, threading.Thread]] = []
+    inboxes: list[list[object]] = [[] for _ in parts[1:]]
+    remaining = list(parts[0])
+
+    def receive(connection: Connection, inbox: list[object], count: int) -> None:
+        """Collect a worker's clips as they come (its pipe would fill up otherwise)."""
+        with contextlib.suppress(EOFError, OSError):
+            while len(inbox) < count:
+                inbox.append(connection.recv())
+
+    def done() -> int:
+        return len(parts[0]) - len(remaining) + sum(len(inbox) for inbox in inboxes)
+
     try:
-        tasks = [pool.submit(_work, task, chunks, voice, rate) for task in range(workers)]
-        while (index := board.claim(MAIN)) is not None:
-            here(chunks[index])
-            report(board.state()[0])
-        _, owners = board.state()
-        needed = {tasks[owner] for owner in owners if owner >= 0}
-        pending = set(needed)
-        while pending:
-            _, pending = wait(pending, timeout=0.1)
-            report(board.state()[0])
-        for task_future in needed:
-            try:
-                done = task_future.result()
-            except BrokenProcessPool:  # a worker could not start or died: speak its part here
-                continue
-            for index, data in done.items():
-                clips.update(zip(chunks[index], map(_pcm, data)))
-        for chunk in chunks:
-            if chunk[0] not in clips:
-                here(chunk)
+        for part, inbox in zip(parts[1:], inboxes):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker, args=(engine_name, [texts[i] for i in part], voice, rate, sender),
+                name="voiceguide-speaker", daemon=True)
+            process.start()
+            sender.close()
+            reader = threading.Thread(target=receive, args=(receiver, inbox, len(part)),
+                                      daemon=True)
+            reader.start()
+            started.append((process, receiver, reader))
+        while remaining:
+            index = remaining.pop(0)
+            clips[texts[index]] = speak(engine, texts[index], voice, rate)
+            report(done())
+        for (_process, _receiver, reader), part, inbox in zip(started, parts[1:], inboxes):
+            while reader.is_alive():
+                reader.join(0.1)
+                report(done())
+            for index, message in zip(part, inbox):
+                if isinstance(message, BaseException):
+                    raise message
+                assert isinstance(message, bytes)
+                clips[texts[index]] = _pcm(message)
+            for index in part[len(inbox):]:  # the worker died: speak the rest of its share here
+                clips[texts[index]] = speak(engine, texts[index], voice, rate)
     finally:
-        board.close()
-        # Workers still starting need the board: it lives until the pool is shut down, which
-        # happens beside the render instead of delaying it.
-        threading.Thread(target=_shut_down, args=(pool, board), name="voiceguide-pool").start()
+        for worker, receiver, _reader in started:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+            receiver.close()
+    report(len(texts))
     return clips
-
-
-def _shut_down(pool: ProcessPoolExecutor, board: _Board) -> None:
-    pool.shutdown(wait=True, cancel_futures=True)
-    del board
 
 
 def synthesize(
