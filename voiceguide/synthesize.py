@@ -32,10 +32,11 @@ TRIM_THRESHOLD_DBFS = -50.0
 FULL_SCALE = 2 ** (8 * SAMPLE_WIDTH - 1)
 
 # Uncached phrases from which worker processes pay for their start-up on a 2-core machine
-# (measured by scripts/bench.py's --break-even run: below ~30 phrases one process is as fast).
+# (scripts/bench.py --break-even: 30 phrases 0.34 s alone, 0.36 s with 2 workers; 40: 0.46/0.40;
+# 110: 1.24/0.70).
 PARALLEL_THRESHOLD = 40
 STARTUP_PHRASES = 25  # a worker's start-up takes about as long as speaking this many phrases
-MAX_WORKERS = 3  # espeak-ng waits on a 10 ms poll per phrase, so one more than the cores pays
+MAX_WORKERS = 4  # one per core: on 2 cores a third worker costs more than it saves (measured)
 
 Progress = Callable[[int], None]
 
@@ -114,7 +115,7 @@ def workers_for(count: int, jobs: int | None) -> int:
     if jobs is None:
         if count < PARALLEL_THRESHOLD or multiprocessing.parent_process() is not None:
             return 0
-        workers = min(MAX_WORKERS, (os.cpu_count() or 1) + 1)
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
     else:
         workers = jobs - 1
     return max(0, min(workers, count - 1))
