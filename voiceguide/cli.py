@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import config, pipeline, share
+from . import batch, config, pipeline, share
 from . import site as sitegen
 from .cache import PhraseCache, default_cache_dir
 from .customize import MAX_HOLD, Customization, changes, customize, describe
@@ -131,14 +131,12 @@ def routine_options(func: F) -> F:
         click.option("--tempo", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True,
                      help="Make every timed phase, hold and rest this many times as long "
                      "(1.5 = slower); speech is never stretched."),
+        click.option("--strict", is_flag=True,
+                     help="Fail (exit 2) when a cue is longer than its phase."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
-
-
-CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_intro", "no_outro",
-                  "level")
 
 
 def cue_options(func: F) -> F:
@@ -169,6 +167,10 @@ def mix_options(func: F) -> F:
     return func
 
 
+CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_intro", "no_outro",
+                  "level")
+
+
 def fit_options(func: F) -> F:
     """``--max-minutes`` and ``--apply``, shared by ``preview`` and ``customize``."""
     func = click.option("--apply", is_flag=True,
@@ -182,7 +184,7 @@ def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str,
                   rest: float | None, only: str | None, skip: tuple[str, ...],
                   order: str | None, no_intro: bool, no_outro: bool, level: str | None,
                   engine: str | None, voice: str | None, rate: int | None, no_cache: bool,
-                  tempo: float) -> pipeline.Options:
+                  tempo: float, strict: bool) -> pipeline.Options:
     """Options from the command line, with the config file's defaults where no flag is given."""
     settings = config.settings({"level": level, "voice": voice, "rate": rate})
     per_exercise, every = parse_counts("--reps", reps, "back-stretch=10 (or 10)", bare=True)
@@ -195,7 +197,8 @@ def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str,
         intro=not no_intro, outro=not no_outro)
     return pipeline.Options(
         choices=choices, engine=engine, voice=settings["voice"].value,  # type: ignore[arg-type]
-        rate=settings["rate"].value, cache=not no_cache)  # type: ignore[arg-type]
+        rate=settings["rate"].value, cache=not no_cache, strict=strict,  # type: ignore[arg-type]
+        jobs=None)  # worker processes speak new phrases when there are many
 
 
 def format_time(seconds: float) -> str:
@@ -231,32 +234,45 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("routine")
+@click.argument("routines", metavar="ROUTINE...", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: <output folder>/<routine>.<format>; the folder is "
-              "'output' or the config file's).")
+              help="Output file of a single routine (default: <output folder>/<routine>.<format>;"
+              " the folder is 'output' or the config file's).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the files of several routines (default: the output folder).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Audio format (default: mp3, or the config file's).")
+@click.option("--no-cue-files", is_flag=True,
+              help="Do not write <name>.cues.json and <name>.vtt beside the audio.")
 @routine_options
 @cue_options
 @mix_options
 @handle_errors
-def render(routine: str, output: Path | None, fmt: str | None, cues: str, no_chimes: bool,
-           music: Path | None, duck: float, loudness: float | None, channels: str | None,
-           **kwargs: Any) -> None:
-    """Render ROUTINE into one audio file.
+def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | None,
+           fmt: str | None, no_cue_files: bool, cues: str, no_chimes: bool, music: Path | None,
+           duck: float, loudness: float | None, channels: str | None, **kwargs: Any) -> None:
+    """Render each ROUTINE into one audio file. Several routines, or a folder of them, are
+    rendered in one call (encoded side by side, one per core) into --output-dir.
 
     \b
-    Example:
+    Examples:
       voiceguide render back-strengthening --reps back-stretch=8 -o back.mp3
+      voiceguide render routines/ extra.yaml --level easy --output-dir easy/
     """
     options = replace(build_options(**kwargs), sound=SoundOptions(
         cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
         duck=duck, loudness=loudness, channels=int(channels) if channels else None))
-    source = resolve(routine)
+    source = resolve(routines[0])
     settings = config.settings({"format": fmt})
     fmt = str(settings["format"].value)
-    output = output or Path(str(settings["output"].value)).expanduser() / f"{source.stem}.{fmt}"
+    folder = output_dir or Path(str(settings["output"].value)).expanduser()
+    if len(routines) > 1 or source.is_dir():
+        if output is not None:
+            raise InputError("-o names the file of a single routine.\n  Fix: with several "
+                             "routines, give a folder with --output-dir")
+        render_several(routines, folder, fmt, options, cue_files=not no_cue_files)
+        return
+    output = output or folder / f"{source.stem}.{fmt}"
     bar: Any = None
 
     def start_bar(total: int) -> None:
@@ -274,8 +290,22 @@ def render(routine: str, output: Path | None, fmt: str | None, cues: str, no_chi
     show_warnings(plan.timeline)
     click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {output} …",
                err=True)
-    result = pipeline.render_plan(plan, output, fmt)
+    result = pipeline.render_plan(plan, output, fmt, cue_files=not no_cue_files)
     click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
+
+
+def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
+                   options: pipeline.Options, cue_files: bool) -> None:
+    """``render`` with several routines: all checked first, then rendered into ``folder``."""
+    jobs = batch.plan_jobs(routines, folder, fmt)
+
+    def prepared(job: batch.Job, plan: pipeline.Plan) -> None:
+        show_warnings(plan.timeline)
+        click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {job.output} …",
+                   err=True)
+
+    for result in batch.render_jobs(jobs, options, fmt, cue_files=cue_files, on_plan=prepared):
+        click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from pydub import AudioSegment
 
 from .cache import PhraseCache, default_cache_dir
 from .compile import compile_timeline, phrases_of
+from .cues import write_cue_files
 from .customize import Customization, customize
 from .engines import DEFAULT_ENGINE, Engine, get_engine
 from .errors import EngineError, InputError
@@ -37,6 +38,7 @@ class Options:
     rate: int | None = None
     cache: bool = True
     cache_dir: Path | None = None
+    strict: bool = False
     sound: SoundOptions = field(default_factory=SoundOptions)
     # Processes speaking new phrases: 1 = this one; None = automatic, with worker processes when
     # there are many (the CLI's choice; a script doing this needs ``if __name__ == "__main__":``).
@@ -59,6 +61,7 @@ class Result:
 
     path: Path
     timeline: Timeline
+    cue_files: tuple[Path, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -92,6 +95,11 @@ def prepare(
                        jobs=options.jobs)
     timeline = compile_timeline(routine, phrases,
                                 lambda text: len(clips[text].raw_data) / 2 / SAMPLE_RATE)
+    if options.strict and timeline.warnings:
+        raise InputError("--strict: some cues do not fit their phases:\n  "
+                         + "\n  ".join(timeline.warnings)
+                         + "\n  Fix: lengthen those phases in the routine, shorten the cues, "
+                         "or speak faster (--rate)")
     timeline = arrange(timeline, phrases, options.sound.cues, options.sound.chimes)
     return Plan(routine, timeline, clips, options)
 
@@ -167,11 +175,14 @@ def tags_for(routine: Routine) -> dict[str, str]:
     }
 
 
-def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3") -> Result:
-    """Mix and export a prepared plan into ``output``."""
+def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
+                cue_files: bool = True) -> Result:
+    """Mix and export a prepared plan into ``output``; with ``cue_files``, write the cue sheet
+    (``<name>.cues.json``) and the WebVTT transcript (``<name>.vtt``) beside it."""
     path = master(plan.timeline, plan.clips, Path(output), fmt, tags_for(plan.routine),
                   plan.options.sound)
-    return Result(path, plan.timeline)
+    written = write_cue_files(plan.timeline, path) if cue_files else ()
+    return Result(path, plan.timeline, written)
 
 
 def render(
@@ -179,6 +190,7 @@ def render(
     output: str | Path,
     options: Options | None = None,
     fmt: str = "mp3",
+    cue_files: bool = True,
 ) -> Result:
     """Render a routine (a Routine, a file path or a template name) into one audio file."""
-    return render_plan(prepare(routine, options), output, fmt)
+    return render_plan(prepare(routine, options), output, fmt, cue_files)
