@@ -315,6 +315,13 @@ def test_no_ffmpeg_on_path(warm: dict[str, Path], tmp_path: Path) -> None:
     assert_one_error(run.stderr, "ffmpeg is not installed", "Fix: install ffmpeg")
     assert "RuntimeWarning" not in run.stderr
     assert_untouched(folder, output)
+    # known before any speech is synthesized: a cold cache stays empty
+    cold = tmp_path / "cold-cache"
+    run = subprocess.run([*VOICEGUIDE, "render", str(warm["small"]), "-o", str(output)],
+                         env=environment(cold, PATH=str(bin_dir)),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "ffmpeg is not installed" in run.stderr
+    assert not list(cold.rglob("*.wav"))
 
 
 def test_no_espeak_ng(tmp_path: Path, small_routine_file: Path) -> None:

@@ -27,7 +27,7 @@ from .cache import PhraseCache, default_cache_dir
 from .customize import MAX_HOLD, Customization, changes, customize, describe
 from .engines import engine_names, get_engine
 from .errors import InputError, VoiceguideError
-from .export import FORMATS
+from .export import FORMATS, find_ffmpeg
 from .load import MAX_REPS, MAX_SECONDS, MAX_SETS, list_templates, load_routine, resolve
 from .master import SoundOptions
 from .mix import DUCK_DB
@@ -263,6 +263,7 @@ def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | No
         cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
         duck=duck, loudness=loudness, channels=int(channels) if channels else None))
     source = resolve(routines[0])
+    find_ffmpeg()  # before any speech is synthesized: a missing ffmpeg is known at once
     settings = config.settings({"format": fmt})
     fmt = str(settings["format"].value)
     folder = output_dir or Path(str(settings["output"].value)).expanduser()

@@ -20,6 +20,7 @@ from .cues import write_cue_files
 from .customize import Customization, customize
 from .engines import DEFAULT_ENGINE, Engine, get_engine
 from .errors import EngineError, InputError
+from .export import find_ffmpeg
 from .load import load_routine
 from .master import SoundOptions, master
 from .model import Routine, Timeline
@@ -193,4 +194,5 @@ def render(
     cue_files: bool = True,
 ) -> Result:
     """Render a routine (a Routine, a file path or a template name) into one audio file."""
+    find_ffmpeg()  # before any speech is synthesized: a missing ffmpeg is known at once
     return render_plan(prepare(routine, options), output, fmt, cue_files)
