@@ -124,8 +124,8 @@ def workers_for(count: int, jobs: int | None) -> int:
 def shares(count: int, workers: int) -> list[range]:
     """Which phrases each process speaks: this one the first share (larger: it needs no
     start-up), then each worker an equal part of the rest. Fixed by ``count`` and ``workers``
-    alone, so a render gives the same clips every time (espeak-ng's noise depends on what a
-    process said before)."""
+    alone, so each phrase is spoken by the same process every time (espeak-ng's noise depends on
+    what a process said before, and still varies by a sample or a millisecond between runs)."""
     if workers == 0:
         return [range(count)]
     here = round((STARTUP_PHRASES + count / workers) / (1 + 1 / workers))
