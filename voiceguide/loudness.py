@@ -1,12 +1,13 @@
 """Loudness (EBU R128 / ITU-R BS.1770), measured by ffmpeg's ``ebur128`` filter.
 
-A render is normalized in passes over its PCM stream: ``measure`` reads the integrated loudness,
-``gain_filter`` gives the ffmpeg filter that export applies while encoding: one static gain to the
-target, then a peak limiter that catches the peaks the gain pushes above the ceiling. Since the
-limiter takes a little loudness off speech (its peaks stand 15-20 dB above its loudness), a second
-measurement through that filter corrects the gain before the encoding pass.
-ffmpeg's ``loudnorm`` is not used: in two-pass mode it silently
-switches to dynamic processing (and 192 kHz) when the gain would break the true-peak limit.
+Speech-only renders are not measured here: ``levels`` computes their loudness from the clips.
+A render with music is normalized in passes over its PCM stream: ``measure`` reads the integrated
+loudness, ``gain_filter`` gives the ffmpeg filter that export applies while encoding: one static
+gain to the target, then a peak limiter that catches the peaks the gain pushes above the ceiling.
+Since the limiter takes a little loudness off speech (its peaks stand 15-20 dB above its
+loudness), a second measurement through that filter corrects the gain before the encoding pass.
+ffmpeg's ``loudnorm`` is not used: in two-pass mode it silently switches to dynamic processing
+(and 192 kHz) when the gain would break the true-peak limit.
 """
 
 from __future__ import annotations

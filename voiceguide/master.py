@@ -1,9 +1,15 @@
 """Mastering: mix the timeline (voice, sounds, music), normalize its loudness, encode it.
 
-Passes over the streamed mix, each regenerated from the clips in memory: the first measures the
-integrated loudness; one to three more measure it through the gain and the peak limiter (which
-takes a little off) until the gain settles; the last applies it while ffmpeg encodes.
-The encoded file is measured once more; if the codec moved its level, it is encoded again.
+Speech and tones alone (the common case): the track is known clips at known frames over digital
+silence, so ``levels`` computes its loudness from the clips, and the one gain plus the per-clip
+peak control that reach the target under the true-peak ceiling; the clips are prepared with them
+and the mix is streamed once, straight into the encoder (one pass, no ffmpeg filter).
+
+With music (not made of known clips), passes over the streamed mix, each regenerated from the
+clips in memory: the first measures the integrated loudness; one to three more measure it through
+the gain and the peak limiter (which takes a little off) until the gain settles; the last applies
+it while ffmpeg encodes. The encoded file is measured once more; if the codec moved its level, it
+is encoded again.
 Memory stays flat and the work linear in the session's length.
 """
 
@@ -20,6 +26,7 @@ from pydub import AudioSegment
 from .atomic import atomic_path
 from .errors import ExportError, InputError
 from .export import export
+from .levels import Clips, Placed, plan
 from .loudness import SILENT, default_target, gain_db, gain_filter, measure, measure_file
 from .mix import (
     DUCK_DB,
@@ -28,11 +35,13 @@ from .mix import (
     Track,
     clip_samples,
     float_chunks,
+    frame_count,
     mix,
+    total_frames,
     track_for,
 )
 from .model import Timeline
-from .sounds import CueMode
+from .sounds import CueMode, sound_samples
 from .synthesize import SAMPLE_RATE
 
 MUSIC_MEASURE_SECONDS = 600.0  # the music's loudness is measured on its first ten minutes
@@ -42,6 +51,9 @@ SETTLED = 0.1  # LU: close enough to the target before encoding
 # 0.4-0.45 dB); the check of the encoded file catches whatever this misses
 ENCODER_LOSS = {"mp3": 0.4}
 SETTLE_STEPS = 3  # measurements through the limiter at most
+# dBTP: the clips' true peak (4x oversampled) before encoding, below loudness.TRUE_PEAK for the
+# codec's overshoot (measured on the seed: -2.0 before, -1.8 dBTP at most after MP3/AAC/Opus)
+CEILING = -2.0
 
 
 @dataclass(frozen=True)
@@ -90,13 +102,53 @@ def settle(gain: float, target: float, loudness: Callable[[float], float]) -> fl
     return gain
 
 
+def placements(timeline: Timeline, clips: Mapping[str, AudioSegment],
+               rate: int) -> tuple[dict[str, np.ndarray], list[Placed]]:
+    """Every phrase and sound of ``timeline`` as ``mix.mix`` lays it on the track: the distinct
+    samples (by text; by tone and length) and where each goes."""
+    sources: dict[str, np.ndarray] = {}
+    placed = []
+    for segment in timeline.speech:
+        if segment.text not in sources:
+            sources[segment.text] = clip_samples(clips[segment.text], rate)
+        start, end = frame_count(segment.start, rate), frame_count(segment.end, rate)
+        size = min(end - start, sources[segment.text].size)
+        placed.append(Placed(start, segment.text, size))
+    for sound in timeline.sounds:
+        samples = sound_samples(sound, rate)
+        key = f"tone:{sound.name}:{samples.size}"
+        sources.setdefault(key, samples)
+        placed.append(Placed(frame_count(sound.start, rate), key, samples.size))
+    return sources, placed
+
+
+def master_speech(timeline: Timeline, clips: Mapping[str, AudioSegment], output: Path, fmt: str,
+                  tags: Mapping[str, str], track: Track, target: float) -> Path:
+    """Speech and tones alone: the clips' levels planned from the clips (``levels.plan``), then
+    one encode."""
+    rate = track.sample_rate
+    sources, placed = placements(timeline, clips, rate)
+    analysed = Clips(sources, placed, total_frames(timeline, rate), rate, track.channels)
+    ready = analysed.placements(plan(analysed, target, CEILING, ENCODER_LOSS.get(fmt, 0.0)).samples)
+    try:
+        with atomic_path(Path(output)) as draft:
+            export(float_chunks(mix(timeline, clips, track, None, ready)), draft,
+                   fmt=fmt, tags=tags, chapters=timeline.chapters, sample_rate=rate,
+                   channels=track.channels, sample_format="f32le")
+    except OSError as exc:
+        raise ExportError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return Path(output)
+
+
 def master(timeline: Timeline, clips: Mapping[str, AudioSegment], output: Path, fmt: str,
            tags: Mapping[str, str], options: SoundOptions) -> Path:
     """Mix, normalize to the loudness target (true peak under -1 dBTP) and encode ``output``."""
     track: Track = track_for(fmt, options.channels, options.music is not None)
-    bed = music_bed(options.music, clips, options.duck) if options.music is not None else None
     target = options.loudness if options.loudness is not None \
         else default_target(track.channels)
+    if options.music is None:
+        return master_speech(timeline, clips, output, fmt, tags, track, target)
+    bed = music_bed(options.music, clips, options.duck)
 
     def stream() -> Iterator[bytes]:
         return float_chunks(mix(timeline, clips, track, bed))

@@ -95,15 +95,21 @@ def speech_intervals(timeline: Timeline) -> list[tuple[float, float]]:
 
 
 def mix(timeline: Timeline, clips: Mapping[str, AudioSegment], track: Track = Track(),
-        music: MusicBed | None = None) -> Iterator[np.ndarray]:
+        music: MusicBed | None = None,
+        pieces: Sequence[tuple[int, np.ndarray]] | None = None) -> Iterator[np.ndarray]:
     """The whole track as float32 blocks of shape (frames, channels): speech, sounds, music;
-    exactly ``total_frames(timeline, track.sample_rate)`` frames in all."""
+    exactly ``total_frames(timeline, track.sample_rate)`` frames in all. ``pieces`` (start frame,
+    float32 samples at the track's rate; sorted, not overlapping), when given, are laid instead
+    of the clips and sounds: the same audio, prepared (e.g. gain applied) beforehand."""
     rate = track.sample_rate
     total = total_frames(timeline, rate)
-    voices = {text: clip_samples(clip, rate) for text, clip in clips.items()}
-    speech = [(frame_count(s.start, rate), frame_count(s.end, rate), voices[s.text])
-              for s in timeline.speech]
-    sounds = [(frame_count(s.start, rate), sound_samples(s, rate)) for s in timeline.sounds]
+    speech: list[tuple[int, int, np.ndarray]] = []
+    sounds: list[tuple[int, np.ndarray]] = list(pieces or ())
+    if pieces is None:
+        voices = {text: clip_samples(clip, rate) for text, clip in clips.items()}
+        speech = [(frame_count(s.start, rate), frame_count(s.end, rate), voices[s.text])
+                  for s in timeline.speech]
+        sounds = [(frame_count(s.start, rate), sound_samples(s, rate)) for s in timeline.sounds]
     longest = max((samples.size for _, samples in sounds), default=0)
     ducking = _Ducking(speech_intervals(timeline), music.duck_db if music else 0.0, rate)
     bed = _music(music, track, total) if music is not None else None
