@@ -131,7 +131,8 @@ def profile_warm_render(cache: Path, output: Path) -> dict[str, float]:
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     wanted = {"synthesize": "synthesize.py", "compile_timeline": "compile.py",
-              "measure": "loudness.py", "export": "export.py", "render": "pipeline.py"}
+              "plan": "levels.py", "measure": "loudness.py", "export": "export.py",
+              "render": "pipeline.py"}
     found: dict[str, float] = {}
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
         if name in wanted and filename.endswith(wanted[name]):
@@ -273,7 +274,7 @@ def main() -> int:
         stages = profile_warm_render(warm_cache, scratch / "profiled.mp3")
         total = stages.get("render", float("nan"))
         say(f"\nWhere a warm seed render's {total:.2f} s go (cProfile, in-process):")
-        for stage in ("synthesize", "compile_timeline", "measure", "export"):
+        for stage in ("synthesize", "compile_timeline", "plan", "measure", "export"):
             if stage in stages:
                 say(f"  {stage:<17} {stages[stage]:6.2f} s")
         say(f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (other work on the machine "
