@@ -101,16 +101,17 @@ def feed(command: list[str], chunks: Iterable[bytes] | None, stderr: IO[bytes]) 
     try:
         if chunks is not None:
             assert process.stdin is not None
-            for chunk in chunks:
-                process.stdin.write(chunk)
-            process.stdin.close()
+            try:
+                for chunk in chunks:
+                    process.stdin.write(chunk)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped reading: its exit code and log say why
         return process.wait()
-    except BrokenPipeError:
-        return process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
+    finally:
+        if process.poll() is None:  # interrupted or failed while ffmpeg still runs
+            process.kill()
+            process.wait()
 
 
 def export(
