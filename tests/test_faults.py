@@ -159,7 +159,9 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
     """Kill -9 the whole process group while it fills the cache; add the debris a kill inside a
     write leaves (a stray .part, a truncated entry); the next run works and repairs the entry."""
     routine = tmp_path / "holds.yaml"
-    routine.write_text(SMALL.replace("      - hold: 3\n", "      - hold: 60\n"), encoding="utf-8")
+    # a hold of 900 s counts 899 numbers: about 900 phrases, several seconds of synthesis, so
+    # the kill surely comes part way through (with 60, a quiet machine had finished first)
+    routine.write_text(SMALL.replace("      - hold: 3\n", "      - hold: 900\n"), encoding="utf-8")
     cache = tmp_path / "cache"
     process = subprocess.Popen([*VOICEGUIDE, "preview", str(routine), "--rate", "300"],
                                env=environment(cache), stdout=subprocess.PIPE,
