@@ -8,6 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import InputError
+
+
+def check_new_file(output: Path, force: bool, example: str) -> None:
+    """Refuse an ``-o`` that is a folder, or an existing file without ``--force``; ``example``
+    is a file name to suggest (``my-routine.zip``)."""
+    if output.is_dir():
+        raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
+                         f"such as -o {example}")
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
+                         "--force to replace it")
+
 
 def default_permissions(path: Path) -> None:
     """Give ``path`` the permissions a normal new file gets (mkstemp makes it private)."""

@@ -29,7 +29,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 from . import pipeline
-from .atomic import atomic_path, write_text
+from .atomic import atomic_path, check_new_file, write_text
 from .customize import customize
 from .engines import get_engine
 from .errors import InputError
@@ -176,12 +176,7 @@ def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Pat
            *, force: bool = False) -> Bundled:
     """Render ``source`` (or reuse its current render in the folder ``render_to``) and pack it
     with the routine as rendered, its cue files, a manifest and the player page into ``output``."""
-    if output.is_dir():
-        raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
-                         "such as -o my-routine.zip")
-    if output.exists() and not force:
-        raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
-                         "--force to replace it")
+    check_new_file(output, force, "my-routine.zip")
     name = slug(source.stem)
     rendered = render_current(source, options, render_to / f"{name}.mp3")
     routine = customize(load_routine(source), options.choices)

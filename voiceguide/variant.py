@@ -18,7 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .atomic import write_text
+from .atomic import check_new_file, write_text
 from .customize import customize
 from .errors import InputError, VoiceguideError
 from .load import parse_routine
@@ -46,12 +46,7 @@ def check_output(source: Path, output: Path, force: bool) -> None:
     if output.exists() and os.path.samefile(output, source):
         raise InputError(f"{output} is the routine being customized; it is never overwritten.\n"
                          "  Fix: give another file with -o")
-    if output.is_dir():
-        raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
-                         "such as -o my-routine.yaml")
-    if output.exists() and not force:
-        raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
-                         "--force to replace it")
+    check_new_file(output, force, "my-routine.yaml")
 
 
 def variant_text(source_text: str, routine: Routine, derived_from: str) -> str:
