@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from voiceguide.export import codec_options
-from voiceguide.synthesize import CHANNELS, SAMPLE_RATE
+from voiceguide.audio.encode import codec_options
+from voiceguide.audio.synthesize import CHANNELS, SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "templates" / "back-strengthening.yaml"
@@ -142,8 +142,8 @@ def profile_warm_render(cache: Path, output: Path) -> dict[str, float]:
 
 def break_even(scratch: Path) -> None:
     """Synthesis of N new phrases in this process alone, and with 2 and 3 worker processes."""
+    from voiceguide.audio.synthesize import synthesize
     from voiceguide.engines import get_engine
-    from voiceguide.synthesize import synthesize
 
     engine = get_engine("pyttsx3")
     engine.synthesize("Warm up.", None, None)

@@ -15,8 +15,9 @@ import zipfile
 from pathlib import Path
 
 from voiceguide import InputError, Options
-from voiceguide.load import templates_dir
-from voiceguide.share import bundle, import_bundle
+from voiceguide.format.load import templates_dir
+from voiceguide.share.archive import import_bundle
+from voiceguide.share.bundle import bundle
 
 
 def peak_mb() -> float:

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 import voiceguide
 from voiceguide import Customization, Options
-from voiceguide.cache import PhraseCache, cache_key
+from voiceguide.audio.cache import PhraseCache, cache_key
+from voiceguide.audio.synthesize import synthesize
 from voiceguide.cli import cli
-from voiceguide.synthesize import synthesize
 
 from audio_checks import RATE, decode
 from conftest import CountingEngine

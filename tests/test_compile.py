@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from voiceguide import compile_timeline, customize, load_phrases, parse_routine
-from voiceguide.compile import GAP, phrases_of
-from voiceguide.customize import Customization
 from voiceguide.model import Timeline
+from voiceguide.script.compile import GAP, phrases_of
+from voiceguide.script.customize import Customization
 
 from conftest import SMALL
 

@@ -8,8 +8,8 @@ import pytest
 
 import voiceguide
 from voiceguide import Customization, Options, Timeline, parse_routine
-from voiceguide.customize import customize, describe
 from voiceguide.model import Routine
+from voiceguide.script.customize import customize, describe
 
 from conftest import SMALL, run_cli
 

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from voiceguide import InputError, load_routine, parse_routine
-from voiceguide.compile import compile_timeline
-from voiceguide.customize import Customization, customize
 from voiceguide.model import LEVELS, Routine, Timeline
-from voiceguide.phrases import load_phrases
+from voiceguide.script.compile import compile_timeline
+from voiceguide.script.customize import Customization, customize
+from voiceguide.script.phrases import load_phrases
 
 from conftest import SMALL
 

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from voiceguide.audio.synthesize import SAMPLE_RATE, trim
 from voiceguide.cli import cli
 from voiceguide.engines import get_engine
-from voiceguide.phrases import available_languages, load_phrases, phrases_dir
 from voiceguide.pipeline import prepare, render_plan
-from voiceguide.synthesize import SAMPLE_RATE, trim
+from voiceguide.script.phrases import available_languages, load_phrases, phrases_dir
 
 from audio_checks import RATE, decode, window_levels
 

@@ -12,10 +12,11 @@ from test_sound import ebur128
 
 import voiceguide
 from voiceguide import Options
-from voiceguide.levels import Clips, Placed, k_weighting, limit, peaks, plan, true_peak
-from voiceguide.loudness import measure
-from voiceguide.master import CEILING, SoundOptions, placements
-from voiceguide.mix import float_chunks, mix, total_frames, track_for
+from voiceguide.audio.levels import Clips, Placed, k_weighting, limit, peaks, plan, true_peak
+from voiceguide.audio.loudness import measure
+from voiceguide.audio.master import CEILING, placements
+from voiceguide.audio.mix import float_chunks, mix, total_frames, track_for
+from voiceguide.audio.options import SoundOptions
 from voiceguide.pipeline import prepare
 
 

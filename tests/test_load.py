@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide import Cue, Hold, Range, RoutineError, load_routine, parse_routine
-from voiceguide.load import list_templates, resolve
+from voiceguide.format.load import list_templates, resolve
 
 from conftest import SEED, SMALL
 

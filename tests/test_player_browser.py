@@ -21,8 +21,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from voiceguide import Options, Result
-from voiceguide.share import bundle, record_render, render_key
-from voiceguide.site import build_site, make_server
+from voiceguide.share.bundle import bundle, record_render, render_key
+from voiceguide.share.serve import make_server
+from voiceguide.share.site import build_site
 
 from conftest import SEED, SMALL
 

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from voiceguide import Customization, InputError, Options
 from voiceguide.cli import cli
-from voiceguide.share import MAX_FILES, bundle, import_bundle, routine_from_bundle
+from voiceguide.share.archive import MAX_FILES, import_bundle, routine_from_bundle
+from voiceguide.share.bundle import bundle
 
 from audio_checks import RATE, decode
 from conftest import SMALL

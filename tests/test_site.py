@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from voiceguide.cli import cli
-from voiceguide.site import Site, build_site, make_server
+from voiceguide.share.serve import make_server
+from voiceguide.share.site import Site, build_site
 
 from audio_checks import RATE, decode
 from conftest import SMALL

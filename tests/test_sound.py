@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 import voiceguide
 from voiceguide import Options, Result
+from voiceguide.audio.options import SoundOptions
+from voiceguide.audio.sounds import TONES, arrange, countdowns
 from voiceguide.cli import cli
-from voiceguide.master import SoundOptions
 from voiceguide.model import Segment, Timeline
-from voiceguide.phrases import load_phrases
-from voiceguide.sounds import TONES, arrange, countdowns
+from voiceguide.script.phrases import load_phrases
 
 from audio_checks import RATE, dbfs, decode, probe, silent_until
 

@@ -14,16 +14,16 @@ from pydub.silence import detect_leading_silence
 
 import voiceguide
 from voiceguide import Options, Result
-from voiceguide.cli import cli
-from voiceguide.engines import get_engine
-from voiceguide.master import SoundOptions
-from voiceguide.synthesize import (
+from voiceguide.audio.options import SoundOptions
+from voiceguide.audio.synthesize import (
     TRIM_THRESHOLD_DBFS,
     leading_silence_ms,
     normalize,
     shares,
     synthesize,
 )
+from voiceguide.cli import cli
+from voiceguide.engines import get_engine
 
 from audio_checks import RATE, dbfs, decode, window_levels
 from conftest import SMALL, CountingEngine

@@ -17,7 +17,7 @@ from mutagen.id3 import ID3
 
 import voiceguide
 from voiceguide import Customization, Options, Result
-from voiceguide.cues import vtt_time
+from voiceguide.script.cues import vtt_time
 
 from audio_checks import RATE, dbfs, decode, envelope, measured_onset, probe, silent_until
 

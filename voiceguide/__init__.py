@@ -15,14 +15,24 @@ import warnings
 # pydub warns on import when ffmpeg is missing; voiceguide reports that itself, with the fix.
 warnings.filterwarnings("ignore", "Couldn't find ffmpeg or avconv", RuntimeWarning)
 
-from .compile import compile_timeline, phrases_of
-from .customize import Customization, customize
 from .engines import Engine, Voice, get_engine
 from .errors import EngineError, ExportError, InputError, RoutineError, VoiceguideError
-from .load import list_templates, load_routine, parse_routine, resolve
+from .format.load import list_templates, parse_routine
 from .model import Chapter, Cue, Exercise, Hold, Range, Routine, Segment, Timeline
-from .phrases import Phrases, load_phrases
-from .pipeline import Options, Plan, Result, prepare, preview, render, render_plan
+from .pipeline import (
+    Options,
+    Plan,
+    Result,
+    load_routine,
+    prepare,
+    preview,
+    render,
+    render_plan,
+    resolve,
+)
+from .script.compile import compile_timeline, phrases_of
+from .script.customize import Customization, customize
+from .script.phrases import Phrases, load_phrases
 
 __version__ = "0.1.0"
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .load import load_routine, resolve
 from .model import Routine
-from .pipeline import Options, Plan, Result, prepare, render_plan
+from .pipeline import Options, Plan, Result, load_routine, prepare, render_plan, resolve
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .audio.encode import FORMATS
 from .errors import InputError
-from .export import FORMATS
 from .model import LEVELS
 
 if sys.version_info >= (3, 11):

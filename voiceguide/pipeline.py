@@ -11,23 +11,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydub import AudioSegment
-
-from .cache import PhraseCache, default_cache_dir
-from .compile import compile_timeline, phrases_of
-from .cues import write_cue_files
-from .customize import Customization, customize
+from .audio.encode import SAMPLE_RATE, find_ffmpeg
+from .audio.options import SoundOptions
 from .engines import DEFAULT_ENGINE, Engine, get_engine
 from .errors import EngineError, InputError
-from .export import find_ffmpeg
-from .load import load_routine
-from .master import SoundOptions, master
+from .format import load as format_load
 from .model import Routine, Timeline
-from .phrases import Phrases, load_phrases
-from .sounds import arrange
-from .synthesize import SAMPLE_RATE, synthesize
+from .script.compile import compile_timeline, phrases_of
+from .script.cues import write_cue_files
+from .script.customize import Customization, customize
+from .script.phrases import Phrases, load_phrases
+from .share.archive import routine_from_bundle
 
+if TYPE_CHECKING:
+    from pydub import AudioSegment
+
+# The audio stage (numpy, pydub, the engines) is imported by the functions that make sound, so
+# that 'validate', 'preview --help' and the API's loading stay light.
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A routine path as given, the bundled template of that name (``back-strengthening``), or
+    for a bundle (``.zip``) its routine, checked and copied to a private temporary folder.
+
+    Raises RoutineError (no such routine) or InputError (a refused bundle)."""
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".zip" and path.is_file():
+        return routine_from_bundle(path)
+    return format_load.resolve(path)
+
+
+def load_routine(name_or_path: str | Path) -> Routine:
+    """Read, parse and validate a routine file, a bundled template by name, or a bundle's routine.
+
+    Raises RoutineError, with the file, the line and a fix, for anything wrong."""
+    return format_load.load_routine(resolve(name_or_path))
 
 @dataclass(frozen=True)
 class Options:
@@ -78,6 +98,10 @@ def prepare(
     on_count: Callable[[int], None] | None = None,
 ) -> Plan:
     """Load and customize the routine, synthesize its phrases, and compile its timeline."""
+    from .audio.cache import PhraseCache, default_cache_dir
+    from .audio.sounds import arrange
+    from .audio.synthesize import synthesize
+
     options = options or Options()
     if not isinstance(routine, Routine):
         routine = load_routine(routine)
@@ -180,6 +204,8 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
                 cue_files: bool = True) -> Result:
     """Mix and export a prepared plan into ``output``; with ``cue_files``, write the cue sheet
     (``<name>.cues.json``) and the WebVTT transcript (``<name>.vtt``) beside it."""
+    from .audio.master import master
+
     path = master(plan.timeline, plan.clips, Path(output), fmt, tags_for(plan.routine),
                   plan.options.sound)
     written = write_cue_files(plan.timeline, path) if cue_files else ()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
-
-from pydub import AudioSegment
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..errors import EngineError
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 DEFAULT_ENGINE = "pyttsx3"
 BUILTIN = {

@@ -18,7 +18,7 @@ from pathlib import Path
 import platformdirs
 from pydub import AudioSegment
 
-from .errors import VoiceguideError
+from ..errors import VoiceguideError
 
 CACHE_FORMAT = 2  # bump when the stored clips change (2: clips spoken at a lost --rate)
 TRACK_FORMAT = (22050, 2, 1)  # frame rate, sample width, channels of every stored clip

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .atomic import write_text
-from .model import Timeline
+from ..atomic import write_text
+from ..model import Timeline
 
 
 def cue_sheet(timeline: Timeline) -> dict[str, object]:

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExportError, InputError
-from .export import feed, find_ffmpeg, scratch_folder
+from ..errors import ExportError, InputError
+from .encode import feed, find_ffmpeg, scratch_folder
 
 STEREO_TARGET = -16.0  # LUFS, the podcast convention for stereo
 MONO_TARGET = -19.0  # LUFS for mono (sounds as loud as -16 in stereo)

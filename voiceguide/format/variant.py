@@ -18,11 +18,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .atomic import check_new_file, write_text
-from .customize import customize
-from .errors import InputError, VoiceguideError
-from .load import parse_routine
-from .model import Cue, Defaults, Exercise, Hold, Routine
+from ..atomic import check_new_file, write_text
+from ..errors import InputError, VoiceguideError
+from ..format.load import parse_routine
+from ..model import Cue, Defaults, Exercise, Hold, Routine
+from ..script.customize import customize
 
 DEFAULT_KEYS = ("rest", "rest_between_sets", "changeover", "beat")
 EXERCISE_SECONDS = ("rest", "rest_between_sets", "changeover")

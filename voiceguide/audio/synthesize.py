@@ -21,13 +21,12 @@ from multiprocessing.process import BaseProcess
 from pydub import AudioSegment
 from pydub.utils import audioop, ratio_to_db
 
+from ..engines import Engine, get_engine
+from ..errors import EngineError
 from .cache import PhraseCache, cache_key
-from .engines import Engine, get_engine
-from .errors import EngineError
+from .encode import CHANNELS, SAMPLE_RATE
 
-SAMPLE_RATE = 22050
 SAMPLE_WIDTH = 2
-CHANNELS = 1
 TRIM_THRESHOLD_DBFS = -50.0
 FULL_SCALE = 2 ** (8 * SAMPLE_WIDTH - 1)
 

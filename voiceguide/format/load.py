@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import RoutineError
-from .model import SIDES, Cue, Defaults, Exercise, Hold, Phase, Range, Routine
+from ..errors import RoutineError
+from ..model import SIDES, Cue, Defaults, Exercise, Hold, Phase, Range, Routine
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 5_000
@@ -45,11 +45,11 @@ HOLD_KEYS = {"hold"}
 
 def templates_dir() -> Path:
     """The folder of bundled templates: in a source checkout, or inside the installed package."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates", package.parent / "templates"):
         if candidate.is_dir():
             return candidate
-    return here / "templates"
+    return package / "templates"
 
 
 def list_templates() -> list[Path]:
@@ -58,13 +58,11 @@ def list_templates() -> list[Path]:
 
 
 def resolve(name_or_path: str | Path) -> Path:
-    """A routine path as given, the bundled template of that name (``back-strengthening``), or
-    for a bundle (``.zip``) its routine, checked and copied to a private temporary folder."""
-    path = Path(name_or_path)
-    if path.suffix.lower() == ".zip" and path.is_file():
-        from .share import routine_from_bundle  # share builds on load: import it when needed
+    """A routine path as given, or the bundled template of that name (``back-strengthening``).
+    Bundles (``.zip``) are opened by ``voiceguide.pipeline.resolve``, which knows them.
 
-        return routine_from_bundle(path)
+    Raises RoutineError when there is no such file or template."""
+    path = Path(name_or_path)
     if path.exists():
         return path
     name = str(name_or_path)
@@ -81,7 +79,9 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def load_routine(name_or_path: str | Path) -> Routine:
-    """Read, parse and validate a routine file (or a bundled template by name)."""
+    """Read, parse and validate a routine file (or a bundled template by name).
+
+    Raises RoutineError, with the file, the line and a fix, for anything wrong."""
     path = resolve(name_or_path)
     if path.is_dir():
         raise RoutineError("this is a folder, not a routine file", source=path,

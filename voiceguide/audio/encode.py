@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from .errors import ExportError
-from .model import Chapter
-from .synthesize import CHANNELS, SAMPLE_RATE
+from ..errors import ExportError
+from ..model import Chapter
 
+SAMPLE_RATE = 22050
+CHANNELS = 1
 FORMATS = ("mp3", "m4a", "opus", "wav")
 MUXERS = {"mp3": "mp3", "m4a": "ipod", "opus": "opus", "wav": "wav"}
 OPUS_RATE = 48000  # the only rate voiceguide feeds Opus (it accepts 8/12/16/24/48 kHz)

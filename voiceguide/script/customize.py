@@ -18,9 +18,9 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from .errors import InputError
-from .load import MAX_REPS, MAX_SECONDS, MAX_SESSION_HOURS, MAX_SETS, too_long
-from .model import Cue, Exercise, Hold, Level, Range, Routine
+from ..errors import InputError
+from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SESSION_HOURS, MAX_SETS, too_long
+from ..model import Cue, Exercise, Hold, Level, Range, Routine
 
 MIN_TEMPO = 0.5
 MAX_TEMPO = 2.0

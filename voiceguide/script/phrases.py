@@ -13,8 +13,8 @@ from pathlib import Path
 import yaml
 from num2words import num2words
 
-from .errors import InputError, RoutineError
-from .load import templates_dir
+from ..errors import InputError, RoutineError
+from ..format.load import templates_dir
 
 REQUIRED = (
     "welcome", "safety", "exercise", "equipment", "setup", "tip", "plan_reps", "plan_reps_each",

@@ -17,9 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import InputError
-from .load import templates_dir
-from .model import Routine
+from ..errors import InputError
+from ..format.load import templates_dir
+from ..model import Routine
 
 MAX_CUES = 100_000
 SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)

@@ -21,15 +21,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
-from typing import Literal
 
 import numpy as np
 
-from .model import Segment, Sound, Timeline
-from .phrases import Phrases
-
-CueMode = Literal["voice", "tones", "both"]
-CUE_MODES: tuple[CueMode, ...] = ("voice", "tones", "both")
+from ..model import Segment, Sound, Timeline
+from ..script.phrases import Phrases
+from .options import CUE_MODES, CueMode
 
 TICKED = 3  # the last numbers of a countdown that get a tick in ``both`` mode
 EPSILON = 1e-6

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .model import Chapter, Cue, Exercise, Hold, Routine, Segment, Timeline
-from .phrases import Phrases
+from ..model import Chapter, Cue, Exercise, Hold, Routine, Segment, Timeline
+from ..script.phrases import Phrases
 
 Measure = Callable[[str], float]
 

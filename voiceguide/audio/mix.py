@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 from pydub import AudioSegment
 
-from .export import OPUS_RATE, find_ffmpeg
-from .model import Timeline
+from ..model import Timeline
+from .encode import CHANNELS, OPUS_RATE, SAMPLE_RATE, find_ffmpeg
+from .options import DUCK_DB
 from .sounds import sound_samples
-from .synthesize import CHANNELS, SAMPLE_RATE
 
 MUSIC_RATE = 44100
-DUCK_DB = 12.0  # how far the music drops under speech
 DUCK_ATTACK = 0.25  # seconds: the music starts dropping this long before speech
 DUCK_RELEASE = 0.6  # seconds: and comes back up over this long after it
 DUCK_BRIDGE = 1.0  # seconds: pauses shorter than this stay ducked (no pumping between phrases)

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydub import AudioSegment
 
-from .atomic import atomic_path
-from .errors import ExportError, InputError
-from .export import export
+from ..atomic import atomic_path
+from ..errors import ExportError, InputError
+from ..model import Timeline
+from .encode import SAMPLE_RATE, export
 from .levels import Clips, Placed, plan
 from .loudness import SILENT, default_target, gain_db, gain_filter, measure, measure_file
 from .mix import (
-    DUCK_DB,
     MUSIC_UNDER_VOICE_LU,
     MusicBed,
     Track,
@@ -40,9 +39,8 @@ from .mix import (
     total_frames,
     track_for,
 )
-from .model import Timeline
-from .sounds import CueMode, sound_samples
-from .synthesize import SAMPLE_RATE
+from .options import SoundOptions
+from .sounds import sound_samples
 
 MUSIC_MEASURE_SECONDS = 600.0  # the music's loudness is measured on its first ten minutes
 ENCODED_TOLERANCE = 0.25  # LU: an encoded file further than this from the target is redone
@@ -54,20 +52,6 @@ SETTLE_STEPS = 3  # measurements through the limiter at most
 # dBTP: the clips' true peak (4x oversampled) before encoding, below loudness.TRUE_PEAK for the
 # codec's overshoot (measured on the seed: -2.0 before, -1.8 dBTP at most after MP3/AAC/Opus)
 CEILING = -2.0
-
-
-@dataclass(frozen=True)
-class SoundOptions:
-    """How the session sounds besides the voice: counting by voice, tones or both; chimes and the
-    end bell; a music bed ducked by ``duck`` dB; the loudness target (LUFS, default -16 stereo /
-    -19 mono); the channel count (default mono, stereo with music)."""
-
-    cues: CueMode = "voice"
-    chimes: bool = True
-    music: Path | None = None
-    duck: float = DUCK_DB
-    loudness: float | None = None
-    channels: int | None = None
 
 
 def music_bed(path: Path, clips: Mapping[str, AudioSegment], duck: float) -> MusicBed:

@@ -1,0 +1,217 @@
+"""What the commands share: error handling and exit codes, the routine and sound options, and
+how times and sizes are printed."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import config, pipeline
+from ..audio.options import CUE_MODES, DUCK_DB
+from ..engines import engine_names
+from ..errors import InputError, VoiceguideError
+from ..model import LEVELS, Timeline
+from ..script.customize import Customization
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn voiceguide's errors into a one-line message and its exit code; Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VoiceguideError as exc:
+            if os.environ.get("VOICEGUIDE_DEBUG"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except OSError as exc:  # a file-system failure that no stage turned into its own error
+            if os.environ.get("VOICEGUIDE_DEBUG"):
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}\n  Fix: check that the folder exists, "
+                       "that you may write there and that the disk has room; temporary files go "
+                       f"to {tempfile.gettempdir()} (set TMPDIR to change that)", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            # the speech engine may still call back into objects that are gone: stay quiet
+            sys.unraisablehook = lambda _unraisable: None
+            click.echo("Aborted: nothing was written.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+INTEGER = re.compile(r"^\s*-?\d+\s*$")
+
+
+def parse_counts(option: str, values: tuple[str, ...], example: str,
+                 bare: bool = False) -> tuple[dict[str, int], int | None]:
+    """``ID=N`` pairs of a repeatable option; with ``bare``, a plain ``N`` (the last) for all."""
+    pairs: dict[str, int] = {}
+    every: int | None = None
+    for value in values:
+        exercise_id, sep, count = value.partition("=")
+        if bare and not sep and INTEGER.match(value):
+            every = int(value)
+            continue
+        if not sep or not exercise_id.strip() or not INTEGER.match(count):
+            forms = "ID=N or N" if bare else "ID=N"
+            raise InputError(f"{option}: {value!r} is not {forms}.\n  Fix: write for example "
+                             f"{option} {example}")
+        pairs[exercise_id.strip()] = int(count)
+    return pairs, every
+
+
+def parse_ids(values: tuple[str, ...] | str | None) -> tuple[str, ...]:
+    """Exercise ids from comma-separated lists (``a,b`` or repeated options)."""
+    if values is None:
+        return ()
+    items = (values,) if isinstance(values, str) else values
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
+
+
+def routine_options(func: F) -> F:
+    """The options shared by ``render``, ``preview`` and ``customize``."""
+    options = [
+        click.option("--reps", "reps", multiple=True, metavar="ID=N|N",
+                     help="Set an exercise's reps, or with a plain N every exercise's "
+                     "(repeatable)."),
+        click.option("--sets", multiple=True, metavar="ID=N",
+                     help="Set an exercise's number of sets (repeatable)."),
+        click.option("--hold", multiple=True, metavar="ID=S",
+                     help="Set every hold of an exercise to S seconds (repeatable)."),
+        click.option("--rest", type=float, default=None, metavar="S",
+                     help="Seconds of rest between exercises (0-3600)."),
+        click.option("--only", default=None, metavar="ID,ID",
+                     help="Keep only these exercises (in the routine's order)."),
+        click.option("--skip", multiple=True, metavar="ID",
+                     help="Leave an exercise out (repeatable, or ID,ID)."),
+        click.option("--order", default=None, metavar="ID,ID,...",
+                     help="Do the exercises in this order (list each one once)."),
+        click.option("--no-intro", is_flag=True, help="Leave out the intro and safety advice."),
+        click.option("--no-outro", is_flag=True, help="Leave out the outro."),
+        click.option("--level", type=click.Choice(LEVELS), default=None,
+                     help="Pick the low, middle or high value of every range (reps 12-15); easy "
+                     "makes rests ×1.25, hard ×0.8 (default: standard, or the config file's)."),
+        click.option("--engine", type=click.Choice(engine_names()), default=None,
+                     help="Speech engine (default: pyttsx3)."),
+        click.option("--voice", default=None,
+                     help="Voice id, name or language (see 'voices'; default: the config "
+                     "file's)."),
+        click.option("--rate", type=click.IntRange(80, 450), default=None,
+                     help="Speaking rate in words per minute (default 200, or the config "
+                     "file's)."),
+        click.option("--no-cache", is_flag=True, help="Synthesize every phrase anew."),
+        click.option("--tempo", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True,
+                     help="Make every timed phase, hold and rest this many times as long "
+                     "(1.5 = slower); speech is never stretched."),
+        click.option("--strict", is_flag=True,
+                     help="Fail (exit 2) when a cue is longer than its phase."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def cue_options(func: F) -> F:
+    """``--cues`` and ``--no-chimes``, shared by ``render`` and ``preview``."""
+    func = click.option("--no-chimes", is_flag=True,
+                        help="No chime at each exercise's start and end, no bell at the end.")(func)
+    return click.option("--cues", type=click.Choice(CUE_MODES), default="voice",
+                        show_default=True,
+                        help="Count down by voice, by ticks instead of the numbers (tones), or "
+                        "both.")(func)
+
+
+def mix_options(func: F) -> F:
+    """The music bed, loudness and channel options of ``render``."""
+    options = [
+        click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None, help="An audio file laid under the whole session, looped, "
+                     "ducked under speech, faded out at the end."),
+        click.option("--duck", type=click.FloatRange(0, 40), default=DUCK_DB, show_default=True,
+                     metavar="DB", help="How many dB the music drops under speech."),
+        click.option("--loudness", type=click.FloatRange(-36, -6), default=None, metavar="LUFS",
+                     help="Integrated loudness target (default -16 stereo, -19 mono)."),
+        click.option("--channels", type=click.Choice(["1", "2"]), default=None,
+                     help="Mono or stereo (default: mono, stereo with --music)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_intro", "no_outro",
+                  "level")
+
+
+def fit_options(func: F) -> F:
+    """``--max-minutes`` and ``--apply``, shared by ``preview`` and ``customize``."""
+    func = click.option("--apply", is_flag=True,
+                        help="Apply the cut that --max-minutes proposes.")(func)
+    return click.option("--max-minutes", type=click.FloatRange(1, 600), default=None,
+                        metavar="M", help="Propose the smallest uniform cut of reps and rests "
+                        "that fits the session in M minutes.")(func)
+
+
+def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str, ...],
+                  rest: float | None, only: str | None, skip: tuple[str, ...],
+                  order: str | None, no_intro: bool, no_outro: bool, level: str | None,
+                  engine: str | None, voice: str | None, rate: int | None, no_cache: bool,
+                  tempo: float, strict: bool) -> pipeline.Options:
+    """Options from the command line, with the config file's defaults where no flag is given."""
+    settings = config.settings({"level": level, "voice": voice, "rate": rate})
+    per_exercise, every = parse_counts("--reps", reps, "back-stretch=10 (or 10)", bare=True)
+    choices = Customization(
+        level=settings["level"].value,  # type: ignore[arg-type]
+        reps=per_exercise, all_reps=every, tempo=tempo,
+        sets=parse_counts("--sets", sets, "back-stretch=2")[0],
+        holds=parse_counts("--hold", hold, "back-stretch=5")[0],
+        rest=rest, only=parse_ids(only), skip=parse_ids(skip), order=parse_ids(order),
+        intro=not no_intro, outro=not no_outro)
+    return pipeline.Options(
+        choices=choices, engine=engine, voice=settings["voice"].value,  # type: ignore[arg-type]
+        rate=settings["rate"].value, cache=not no_cache, strict=strict,  # type: ignore[arg-type]
+        jobs=None)  # worker processes speak new phrases when there are many
+
+
+def format_time(seconds: float) -> str:
+    """``12:05`` or ``1:02:03``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def wrap(text: str, indent: str = "") -> str:
+    """``text`` wrapped at 100 columns, never inside an exercise id."""
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def show_warnings(timeline: Timeline) -> None:
+    for warning in timeline.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+def format_size(size: int) -> str:
+    """``512 B``, ``3.4 MB``."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")

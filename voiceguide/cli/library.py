@@ -1,0 +1,114 @@
+"""The commands about what is installed: config, voices, templates, the phrase cache."""
+
+from __future__ import annotations
+
+import click
+
+from .. import config
+from ..engines import engine_names, get_engine
+from ..format.load import list_templates
+from ..pipeline import load_routine
+from .common import (
+    format_size,
+    handle_errors,
+)
+
+
+@click.command("config")
+@handle_errors
+def config_command() -> None:
+    """Show the config file's path and the settings in effect, with where each comes from.
+
+    The file is TOML with any of: voice, rate, level, output (a folder), format. Options on the
+    command line override it; VOICEGUIDE_CONFIG points to another file.
+
+    \b
+    Example:
+      voiceguide config
+    """
+    path = config.config_path()
+    found = path.is_file()
+    click.echo(f"Config file: {path}" + ("" if found else " (not found)"))
+    found_settings = config.settings({}, path)
+    values = {key: "-" if s.value is None else str(s.value) for key, s in found_settings.items()}
+    width = max(12, *map(len, values.values()))
+    for key, setting in found_settings.items():
+        click.echo(f"  {key:<7} {values[key]:<{width}} {f'({setting.source})':<14} "
+                   f"{config.MEANING[key]}")
+    if not found:
+        click.echo('Create it with lines such as:  level = "easy"  rate = 180')
+
+
+@click.command()
+@click.option("--engine", type=click.Choice(engine_names()), default=None)
+@click.option("--language", default=None, help="Only voices for this language (e.g. en, de).")
+@handle_errors
+def voices(engine: str | None, language: str | None) -> None:
+    """List the voices of the speech engine.
+
+    \b
+    Example:
+      voiceguide voices --language en
+    """
+    for voice in get_engine(engine).voices():
+        if language and not any(lang.lower().startswith(language.lower())
+                                for lang in voice.languages):
+            continue
+        click.echo(f"{voice.id:<24} {voice.name:<36} {', '.join(voice.languages)}")
+
+
+@click.command()
+@handle_errors
+def templates() -> None:
+    """List the bundled routines, usable by name wherever a routine is expected.
+
+    \b
+    Example:
+      voiceguide templates
+    """
+    for path in list_templates():
+        routine = load_routine(path)
+        click.echo(f"{path.stem:<24} {routine.title} ({len(routine.exercises)} exercises)")
+
+
+@click.group("cache", invoke_without_command=True)
+@click.pass_context
+@handle_errors
+def cache_command(context: click.Context) -> None:
+    """Show where the phrase cache is and how much it holds.
+
+    Every phrase is synthesized once per engine, voice, rate and language and kept there, so
+    rendering again (other reps, another level) speaks nothing new. VOICEGUIDE_CACHE_DIR moves it.
+
+    \b
+    Examples:
+      voiceguide cache
+      voiceguide cache clear
+    """
+    if context.invoked_subcommand is not None:
+        return
+    from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
+
+    cache = PhraseCache(default_cache_dir())
+    count, size = cache.size()
+    click.echo(f"Phrase cache: {cache.root}")
+    click.echo(f"{count} clips, {format_size(size)}")
+
+
+@cache_command.command("clear")
+@handle_errors
+def cache_clear() -> None:
+    """Delete every cached phrase.
+
+    The next render synthesizes the phrases it needs again. Only the cache's own files are
+    deleted.
+
+    \b
+    Example:
+      voiceguide cache clear
+    """
+    from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
+
+    cache = PhraseCache(default_cache_dir())
+    removed = cache.clear()
+    click.echo(f"Removed {removed} clips from {cache.root}")

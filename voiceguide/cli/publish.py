@@ -1,0 +1,152 @@
+"""The commands that share: bundle, import, site, serve."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import config, pipeline
+from ..audio.options import SoundOptions
+from ..engines import engine_names
+from ..model import LEVELS
+from ..pipeline import resolve
+from ..script.customize import Customization
+from ..share import archive, bundle, serve, site
+from .common import (
+    build_options,
+    cue_options,
+    format_time,
+    handle_errors,
+    mix_options,
+    routine_options,
+)
+
+
+@click.command("bundle")
+@click.argument("routine")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The zip to write (default: <output folder>/<routine>.zip).")
+@click.option("--force", is_flag=True, help="Replace the zip if it exists.")
+@routine_options
+@cue_options
+@mix_options
+@handle_errors
+def bundle_command(routine: str, output: Path | None, force: bool, cues: str, no_chimes: bool,
+                   music: Path | None, duck: float, loudness: float | None, channels: str | None,
+                   **kwargs: Any) -> None:
+    """Pack ROUTINE and a player page into one zip to share.
+
+    The zip holds the routine as rendered (options applied), the MP3, its cue sheet and
+    transcript, manifest.json and index.html, a player page that works opened straight from the
+    unzipped folder. The render goes to the output folder as with 'render' and is reused while
+    the routine, the options and the speech engine are unchanged.
+
+    \b
+    Example:
+      voiceguide bundle back-strengthening --level easy -o back-easy.zip
+    """
+    options = replace(build_options(**kwargs), sound=SoundOptions(
+        cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
+        duck=duck, loudness=loudness, channels=int(channels) if channels else None))
+    source = resolve(routine)
+    folder = Path(str(config.settings({})["output"].value)).expanduser()
+    output = output or folder / f"{archive.slug(source.stem)}.zip"
+    made = bundle.bundle(source, options, output, folder, force=force)
+    how = "reused" if made.render.reused else "rendered"
+    sheet = json.loads(made.render.sheet.read_text(encoding="utf-8"))
+    for warning in sheet["warnings"]:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"{made.path}  ({format_time(sheet['duration'])}, {len(made.files)} files; audio "
+               f"{how}: {made.render.audio})")
+
+
+@click.command("import")
+@click.argument("bundle_file", metavar="BUNDLE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-d", "--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The folder to unpack into (default: ./<bundle name>).")
+@click.option("--force", is_flag=True, help="Replace files of the same name in the folder.")
+@handle_errors
+def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
+    """Unpack a shared BUNDLE safely into a folder.
+
+    Only the files a bundle holds, nothing outside the folder, no links, within size limits, the
+    routine checked first; a refused bundle writes nothing. The player page is written anew.
+
+    \b
+    Example:
+      voiceguide import back-easy.zip -d back-easy
+    """
+    folder = folder or Path(archive.slug(bundle_file.stem))
+    done = archive.import_bundle(bundle_file, folder, force=force)
+    click.echo(f"{done.folder / 'index.html'}  ('{done.routine.title}', "
+               f"{len(done.routine.exercises)} exercises, {len(done.files)} files): open it in a "
+               "browser to play")
+
+
+@click.command("site")
+@click.argument("routines", metavar="ROUTINES", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The site folder to write.")
+@click.option("--base-url", required=True, metavar="URL",
+              help="The address the site folder is published at (for the feed's links).")
+@click.option("--title", default=None, help="The feed's title.")
+@click.option("--description", default=None, help="The feed's description.")
+@click.option("--author", default=None, help="The feed's author (default: the routines').")
+@click.option("--language", default=None, help="The feed's language (default: the routines').")
+@click.option("--image", default=None, metavar="URL", help="The feed's cover image (a URL).")
+@click.option("--level", type=click.Choice(LEVELS), default=None,
+              help="Pick the low, middle or high value of every range.")
+@click.option("--engine", type=click.Choice(engine_names()), default=None,
+              help="Speech engine (default: pyttsx3).")
+@click.option("--voice", default=None, help="Voice id, name or language.")
+@click.option("--rate", type=click.IntRange(80, 450), default=None,
+              help="Speaking rate in words per minute.")
+@click.option("--no-cache", is_flag=True, help="Synthesize every phrase anew.")
+@handle_errors
+def site_command(routines: Path, output: Path, base_url: str, title: str | None,
+                 description: str | None, author: str | None, language: str | None,
+                 image: str | None, level: str | None, engine: str | None, voice: str | None,
+                 rate: int | None, no_cache: bool) -> None:
+    """Make a site and podcast feed of ROUTINES.
+
+    The output folder gets index.html (the routines), a player page per routine and feed.xml,
+    a podcast feed with chapters. Unchanged routines are not rendered again.
+
+    \b
+    Example:
+      voiceguide site routines/ -o site/ --base-url https://example.org/routines/
+    """
+    settings = config.settings({"level": level, "voice": voice, "rate": rate})
+    options = pipeline.Options(
+        choices=Customization(level=settings["level"].value),  # type: ignore[arg-type]
+        engine=engine, voice=settings["voice"].value,  # type: ignore[arg-type]
+        rate=settings["rate"].value, cache=not no_cache)  # type: ignore[arg-type]
+    channel = site.Channel(title, description, author, language, image)
+    built = site.build_site(routines, output, base_url, options, channel)
+    for episode in built.episodes:
+        state = "up to date" if episode.render.reused else "rendered"
+        click.echo(f"{episode.slug + '/':<28} {format_time(episode.duration):>8}  {state}")
+    click.echo(f"{output / 'index.html'}, {output / 'feed.xml'}: {len(built.episodes)} routines, "
+               f"{len(built.rendered)} rendered, {len(built.written)} files written")
+
+
+@click.command("serve")
+@click.argument("folder", metavar="SITE", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0: any free port).")
+@handle_errors
+def serve_command(folder: Path, port: int) -> None:
+    """Serve a SITE folder on 127.0.0.1 for a quick look.
+
+    Only this computer can reach it; Ctrl-C stops it.
+
+    \b
+    Example:
+      voiceguide serve site/ --port 8000
+    """
+    serve.serve(folder, port, on_ready=lambda url: click.echo(
+        f"Serving {folder} at {url} (Ctrl-C to stop)"))
