@@ -1,10 +1,12 @@
 """voiceguide: turn an exercise routine file into one hands-free, voice-guided audio file.
 
-The stages, in the order data flows through them::
+The stages, one subpackage each, in the order data flows through them::
 
-    load_routine → customize → compile_timeline (with synthesized phrase lengths) → mix → export
+    format (load_routine) → script (customize, compile_timeline) → engines + audio (synthesize,
+    mix, master, encode) → share (bundle, player, site)
 
-and ``render`` / ``preview`` to run them all.
+``pipeline`` runs them (``prepare``, ``preview``, ``render``); ``cli`` is a thin layer over it.
+Everything a user needs is importable from here: ``from voiceguide import render, Options``.
 """
 
 # ruff: noqa: E402  (the warning filter must come before the imports)

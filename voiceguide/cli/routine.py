@@ -195,7 +195,7 @@ def customize_command(routine: str, output: Path, force: bool, interactive: bool
     Example:
       voiceguide customize back-strengthening -o my-back.yaml --level easy --skip back-stretch
     """
-    from ..format.variant import check_output, write_variant  # ruamel.yaml: only here
+    from ..script.variant import check_output, write_variant  # ruamel.yaml: only here
 
     source = resolve(routine)
     loaded = load_routine(source)

@@ -1,4 +1,4 @@
-"""Load and validate routine files (safe YAML, line-numbered errors), and write saved variants."""
+"""Load and validate routine files: safe YAML, line-numbered errors, the bundled templates."""
 
 from __future__ import annotations
 

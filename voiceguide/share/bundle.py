@@ -18,11 +18,11 @@ from pathlib import Path
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
 from ..engines import get_engine
-from ..format.variant import write_variant
 from ..model import Routine
 from ..pipeline import load_routine
 from ..script.customize import customize
 from ..script.phrases import phrases_dir
+from ..script.variant import write_variant
 from .archive import slug
 from .player import player_page
 

@@ -22,7 +22,7 @@ from ..atomic import check_new_file, write_text
 from ..errors import InputError, VoiceguideError
 from ..format.load import parse_routine
 from ..model import Cue, Defaults, Exercise, Hold, Routine
-from ..script.customize import customize
+from .customize import customize
 
 DEFAULT_KEYS = ("rest", "rest_between_sets", "changeover", "beat")
 EXERCISE_SECONDS = ("rest", "rest_between_sets", "changeover")
