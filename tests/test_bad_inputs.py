@@ -4,6 +4,7 @@ but valid inputs that must be accepted: markup characters, emoji, right-to-left 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ PREVIOUS = b"previous render, must survive\n"
 
 
 def case_id(case: dict[str, Any]) -> str:
+    if "command" in case:
+        return "cmd " + " ".join(case["command"]).replace("{tmp}/", "")
     if "generate" in case:
         return f"generated-{case['generate']}"
     if "args" in case:
@@ -34,9 +37,71 @@ def case_id(case: dict[str, Any]) -> str:
     return str(case["file"]).removesuffix(".yaml")
 
 
+SMALL_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+VALID_CUES = json.dumps({"title": "Catalogue routine", "duration": 20.0, "segments": [
+    {"kind": "speech", "start": 0, "end": 1, "text": "Leg lift."}], "chapters": [
+    {"title": "Leg lift", "start": 0, "end": 20, "exercise": "lift"}]})
+
+
+def make_bundle(path: Path, routine: str, cues: str) -> None:
+    """A bundle as 'voiceguide bundle' lays it out, with the given routine and cue sheet."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("valid.yaml", routine)
+        archive.writestr("valid.cues.json", cues, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("valid.mp3", SMALL_MP3)
+
+
+def set_up(kind: str, folder: Path) -> None:
+    """A fixture a command case needs, made in its temporary folder."""
+    valid = (CATALOGUE / "valid.yaml").read_text(encoding="utf-8")
+    if kind == "fifo":
+        os.mkfifo(folder / "fifo")
+    elif kind == "deep-toml":
+        (folder / "deep.toml").write_text("a = " + "[" * 50_000 + "\n", encoding="utf-8")
+    elif kind == "big-config":
+        (folder / "big.toml").write_text("# padding\n" * 20_000, encoding="utf-8")
+    elif kind == "escape-config":
+        (folder / "escape.toml").write_text('voice = "\\u001b]0;owned\\u0007"\n',
+                                            encoding="utf-8")
+    elif kind == "bundle-deep-cues":
+        make_bundle(folder / "deep.zip", valid, "[" * 200_000)
+    elif kind == "bundle-escape-routine":
+        make_bundle(folder / "escape.zip", valid.replace(
+            "title: Catalogue routine", 'title: "Catalogue \\e]0;owned\\a routine"'), VALID_CUES)
+    elif kind == "bundle-escape-cues":
+        make_bundle(folder / "escape.zip", valid,
+                    VALID_CUES.replace('"Leg lift."', '"Leg \\u001b[2J lift."'))
+    elif kind == "bundle-surrogate-cues":
+        make_bundle(folder / "surrogate.zip", valid,
+                    VALID_CUES.replace('"Leg lift"', '"Leg \\ud800 lift"'))
+    elif kind == "routines":
+        (folder / "routines").mkdir()
+        shutil.copyfile(CATALOGUE / "valid.yaml", folder / "routines" / "valid.yaml")
+    else:
+        raise AssertionError(f"unknown set-up {kind!r}")
+
+
+def expand(value: str, places: dict[str, Path]) -> str:
+    for name, path in places.items():
+        value = value.replace("{" + name + "}", str(path))
+    return value
+
+
 def make_input(case: dict[str, Any], folder: Path) -> tuple[list[str], Path | None]:
     """The CLI arguments of a case, and the routine file its message must name (if any)."""
     output = folder / "out" / "routine.mp3"
+    if "command" in case:
+        places = {"tmp": folder, "out": output}
+        if "file" in case:
+            places["file"] = folder / case["file"]
+            shutil.copyfile(CATALOGUE / case["file"], places["file"])
+        for kind in case.get("setup", []):
+            set_up(kind, folder)
+        names = case.get("names")
+        return ([expand(arg, places) for arg in case["command"]],
+                Path(expand(names, places)) if names else None)
     kind = case.get("generate")
     if kind is None:
         routine = folder / case["file"]
@@ -76,7 +141,10 @@ def test_bad_input_gives_one_clear_error_and_writes_nothing(
     output = tmp_path / "out" / "routine.mp3"
     output.write_bytes(PREVIOUS)
     args, routine = make_input(case, tmp_path)
-    result = CliRunner().invoke(cli, args)
+    places = {"tmp": tmp_path, "out": output}
+    env = {name: expand(value, places) for name, value in case.get("env", {}).items()}
+    copied = tmp_path / case["file"] if "file" in case else None
+    result = CliRunner().invoke(cli, args, env=env)
     err = result.stderr
     assert result.exit_code == 2, (result.exit_code, err, result.exception)
     assert "Traceback" not in result.output + err
@@ -91,6 +159,12 @@ def test_bad_input_gives_one_clear_error_and_writes_nothing(
     assert output.read_bytes() == PREVIOUS
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["routine.mp3"]
     assert not (tmp_path / "PWNED-BY-ROUTINE").exists()
+    if copied is not None:  # the input itself is never written over
+        assert copied.read_bytes() == (CATALOGUE / case["file"]).read_bytes()
+    for path in case.get("absent", []):
+        assert not Path(expand(path, places)).exists(), path
+    leftovers = [p.name for p in tmp_path.rglob("*") if ".part" in p.name or "staging" in p.name]
+    assert not leftovers, leftovers
 
 
 def test_bad_input_through_the_installed_command(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import platformdirs
 
+from .atomic import NotRegularFile, read_bounded
 from .audio.encode import FORMATS
 from .errors import InputError
+from .format.text import check as check_text
 from .model import LEVELS
 
 if sys.version_info >= (3, 11):
@@ -25,6 +27,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_ENV = "VOICEGUIDE_CONFIG"
+MAX_CONFIG_BYTES = 100_000  # a config file holds five short settings
 MIN_RATE = 80
 MAX_RATE = 450
 BUILTIN: Mapping[str, str | int | None] = {
@@ -59,20 +62,32 @@ def load_config(path: Path | None = None) -> dict[str, str | int]:
     """The settings of the config file (none if it does not exist), checked key by key."""
     path = path or config_path()
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return {}
+    except NotRegularFile:
+        raise InputError(f"{path}: the config file is not a regular file (a device, a named "
+                         f"pipe or a folder).\n  Fix: point {CONFIG_ENV} at a TOML file, or "
+                         "unset it") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(f"{path}: the config file is larger than {MAX_CONFIG_BYTES:,} bytes; "
+                         "it holds a few settings.\n  Fix: check that this is the config file "
+                         "you meant")
     try:
         table = tomllib.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: this config file is not valid TOML: {exc}\n"
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"{path}: this config file is not valid TOML: {why}\n"
                          "  Fix: write lines such as: level = \"easy\"") from None
     return {key: _check(path, key, value) for key, value in table.items()}
 
 
 def _check(path: Path, key: str, value: object) -> str | int:
+    check_text(key, "key", path)
+    if isinstance(value, str):
+        check_text(value, key, path)
     if key not in BUILTIN:
         close = difflib.get_close_matches(key, list(BUILTIN), n=1, cutoff=0.6)
         guess = f" Did you mean '{close[0]}'?" if close else ""

@@ -19,6 +19,7 @@ from .. import config, pipeline
 from ..audio.options import CUE_MODES, DUCK_DB
 from ..engines import engine_names
 from ..errors import InputError, VoiceguideError
+from ..format.text import for_terminal
 from ..model import LEVELS, Timeline
 from ..script.customize import Customization
 
@@ -35,7 +36,7 @@ def handle_errors(func: F) -> F:
         except VoiceguideError as exc:
             if os.environ.get("VOICEGUIDE_DEBUG"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {for_terminal(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:  # a file-system failure that no stage turned into its own error
             if os.environ.get("VOICEGUIDE_DEBUG"):
@@ -204,7 +205,7 @@ def wrap(text: str, indent: str = "") -> str:
 
 def show_warnings(timeline: Timeline) -> None:
     for warning in timeline.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {for_terminal(warning)}", err=True)
 
 
 def format_size(size: int) -> str:

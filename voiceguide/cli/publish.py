@@ -12,6 +12,7 @@ import click
 from .. import config, pipeline
 from ..audio.options import SoundOptions
 from ..engines import engine_names
+from ..format.text import for_terminal
 from ..model import LEVELS
 from ..pipeline import resolve
 from ..script.customize import Customization
@@ -82,9 +83,9 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
     """
     folder = folder or Path(archive.slug(bundle_file.stem))
     done = archive.import_bundle(bundle_file, folder, force=force)
-    click.echo(f"{done.folder / 'index.html'}  ('{done.routine.title}', "
-               f"{len(done.routine.exercises)} exercises, {len(done.files)} files): open it in a "
-               "browser to play")
+    click.echo(for_terminal(f"{done.folder / 'index.html'}  ('{done.routine.title}', "
+                            f"{len(done.routine.exercises)} exercises, {len(done.files)} files): "
+                            "open it in a browser to play"))
 
 
 @click.command("site")

@@ -17,6 +17,7 @@ from ..audio.encode import FORMATS, find_ffmpeg
 from ..audio.options import SoundOptions
 from ..errors import InputError
 from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SETS
+from ..format.text import for_terminal
 from ..model import Hold, Routine
 from ..pipeline import load_routine, resolve
 from ..script.customize import MAX_HOLD, Customization, changes, customize, describe
@@ -136,7 +137,7 @@ def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool,
     if as_json:
         click.echo(json.dumps(timeline.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{timeline.title}")
+    click.echo(for_terminal(timeline.title))
     for line in describe(loaded, options.choices):
         click.echo(wrap(line))
     for segment in timeline.speech:
@@ -275,4 +276,5 @@ def validate(routine: str) -> None:
       voiceguide validate my-routine.yaml
     """
     loaded = load_routine(routine)
-    click.echo(f"{resolve(routine)}: OK, '{loaded.title}', {len(loaded.exercises)} exercises")
+    click.echo(for_terminal(f"{resolve(routine)}: OK, '{loaded.title}', "
+                            f"{len(loaded.exercises)} exercises"))

@@ -16,8 +16,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..atomic import NotRegularFile, read_bounded
 from ..errors import RoutineError
 from ..model import SIDES, Cue, Defaults, Exercise, Hold, Phase, Range, Routine
+from .text import check_nodes as check_text_nodes
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 5_000
@@ -87,8 +89,10 @@ def load_routine(name_or_path: str | Path) -> Routine:
         raise RoutineError("this is a folder, not a routine file", source=path,
                            hint="give the path of a .yaml routine file")
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_bounded(path, MAX_FILE_BYTES)  # a regular file only: never a pipe or device
+    except NotRegularFile:
+        raise RoutineError("this is not a regular file (a device or a named pipe)", source=path,
+                           hint="give the path of a .yaml routine file") from None
     except OSError as exc:
         raise RoutineError(f"cannot read the file: {exc.strerror or exc}", source=path,
                            hint="check that the file exists and that you may read it") from None
@@ -203,6 +207,7 @@ class _Reader:
             raise RoutineError("the file is empty", source=self.source,
                                hint="a routine needs at least a 'title' and a list of 'exercises'")
         self.check_tags(node)
+        check_text_nodes(node, self.source)  # the one text rule (format/text.py)
         self.loader = _SafeComposer("")
         return node
 

@@ -222,6 +222,8 @@ def _contents(path: Path, archive: zipfile.ZipFile) -> Contents:
         sheet = json.loads(_read(path, archive, cues, KINDS[0].limit).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise _refuse(path, f"the cue sheet {cues.filename!r} is not JSON ({exc})") from None
+    except RecursionError:
+        raise _refuse(path, f"the cue sheet {cues.filename!r} is nested too deeply") from None
     data_ok = player_data(sheet, f"{path}:{cues.filename}")
     if data_ok["title"] != routine.title:
         raise _refuse(path, f"the cue sheet is for {data_ok['title']!r}, the routine is "

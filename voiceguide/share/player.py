@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..format.load import templates_dir
+from ..format.text import problem as text_problem
 from ..model import Routine
 
 MAX_CUES = 100_000
@@ -43,6 +44,10 @@ def _text(value: object, where: str, source: str, optional: bool = False) -> str
         return None
     if not isinstance(value, str):
         raise InputError(f"{source}: {where} must be text, not {value!r}.\n"
+                         "  Fix: make the bundle again with 'voiceguide bundle'")
+    wrong = text_problem(value)
+    if wrong is not None:
+        raise InputError(f"{source}: {where} {wrong}.\n"
                          "  Fix: make the bundle again with 'voiceguide bundle'")
     return value
 

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 from .. import pipeline
 from ..atomic import write_text
 from ..errors import InputError
+from ..format.text import check as check_text
 from ..model import Routine
 from ..pipeline import load_routine
 from .archive import slug
@@ -39,6 +40,7 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 CHAPTERS_TYPE = "application/json+chapters"
 CATEGORY = ("Health & Fitness", "Fitness")
+URL_UNSAFE = set('"<>\\^`{|}')  # never in a URL (RFC 3986 §2), so never in --base-url
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,10 @@ class Site:
 
 def check_base_url(url: str) -> str:
     """``url`` with a trailing slash, or an InputError if it is not an absolute http(s) URL."""
+    check_text(url, "--base-url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or \
-            parts.fragment:
+            parts.fragment or any(char in URL_UNSAFE or char.isspace() for char in url):
         raise InputError(f"--base-url {url!r} is not the web address of the site.\n  Fix: give "
                          "the address the SITE folder will be published at, such as "
                          "--base-url https://example.org/routines/")
@@ -146,6 +149,9 @@ def build_site(folder: Path, output: Path, base_url: str,
     docstring). Every routine is validated before anything is rendered or written."""
     options = options or pipeline.Options()
     base = check_base_url(base_url)
+    for name, value in vars(channel).items():
+        if value is not None:
+            check_text(value, f"--{name}")
     sources = find_routines(folder)
     routines = [load_routine(path) for path in sources]
     names: dict[str, Path] = {}
@@ -298,7 +304,7 @@ def index_page(episodes: list[Episode], channel: Channel, base: str) -> str:
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(info.title or '')}</title>\n"
-        f'<link rel="alternate" type="application/rss+xml" href="{base}feed.xml">\n'
+        f'<link rel="alternate" type="application/rss+xml" href="{html.escape(base)}feed.xml">\n'
         f"<style>\n{INDEX_STYLE}\n</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{html.escape(info.title or '')}</h1>\n"
         f'<p class="meta">{html.escape(info.description or "")}</p>\n'
