@@ -27,12 +27,23 @@ class RoutineError(InputError):
         source: Path | str | None = None,
         line: int | None = None,
         hint: str | None = None,
+        others: tuple[RoutineError, ...] = (),
     ) -> None:
         self.problem = problem
         self.source = source
         self.line = line
         self.hint = hint
-        super().__init__(self._format())
+        self.others = others
+        super().__init__("\n".join(e._format() for e in (self, *others)))
+
+    @classmethod
+    def every(cls, errors: list[RoutineError]) -> RoutineError:
+        """One error reporting every problem in ``errors`` (in line order): the first one's
+        fields, the others in ``others`` and in the message, one per line with its fix."""
+        ordered = sorted(errors, key=lambda e: e.line or 0)
+        first = ordered[0]
+        return cls(first.problem, source=first.source, line=first.line, hint=first.hint,
+                   others=tuple(ordered[1:]))
 
     def _format(self) -> str:
         where = ""

@@ -71,6 +71,23 @@ def templates() -> None:
         click.echo(f"{path.stem:<24} {routine.title} ({len(routine.exercises)} exercises)")
 
 
+@click.command("schema")
+@handle_errors
+def schema_command() -> None:
+    """Print the routine format as a JSON Schema (draft 2020-12).
+
+    Editors that read the '# yaml-language-server: $schema=...' line (VS Code's YAML extension,
+    for one) complete and check routine keys with it; the bundled templates carry that line.
+
+    \b
+    Example:
+      voiceguide schema > routine.schema.json
+    """
+    from ..format.schema import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+
+
 @click.group("cache", invoke_without_command=True)
 @click.pass_context
 @handle_errors

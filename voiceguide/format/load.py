@@ -18,31 +18,34 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..atomic import NotRegularFile, read_bounded
 from ..errors import RoutineError
-from ..model import SIDES, Cue, Defaults, Exercise, Hold, Phase, Range, Routine
+from ..model import Cue, Defaults, Exercise, Hold, Phase, Range, Routine
+from .schema import (
+    CUE,
+    DEFAULTS,
+    EXERCISE,
+    HOLD,
+    LANGUAGE_PATTERN,
+    MAX_REPS,
+    MAX_SECONDS,
+    MAX_SESSION_HOURS,
+    MAX_SETS,
+    MAX_TEXT_CHARS,
+    ROUTINE,
+    SLUG_PATTERN,
+    Key,
+    Mapping,
+)
 from .text import check_nodes as check_text_nodes
 
+__all__ = ["MAX_REPS", "MAX_SECONDS", "MAX_SESSION_HOURS", "MAX_SETS", "MAX_TEXT_CHARS",
+           "list_templates", "load_routine", "parse_routine", "resolve", "templates_dir",
+           "too_long"]
+
 MAX_FILE_BYTES = 1_000_000
-MAX_TEXT_CHARS = 5_000
-MAX_REPS = 1_000
-MAX_SETS = 100
-MAX_SECONDS = 3_600.0
-MAX_SESSION_HOURS = 12
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(SLUG_PATTERN)
 EXPONENT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
-
-ROUTINE_KEYS = {
-    "title", "author", "language", "description", "intro", "safety", "outro", "defaults",
-    "exercises", "derived_from",
-}
-DEFAULTS_KEYS = {"rest", "rest_between_sets", "changeover", "get_ready", "pause", "beat"}
-EXERCISE_KEYS = {
-    "id", "name", "description", "equipment", "setup", "reps", "duration", "sides", "sets",
-    "rest", "rest_between_sets", "changeover", "tip", "rep",
-}
-CUE_KEYS = {"say", "seconds"}
 PLAIN_TAGS = {"str", "int", "float", "bool", "null", "seq", "map"}
-HOLD_KEYS = {"hold"}
 
 
 def templates_dir() -> Path:
@@ -123,7 +126,13 @@ def parse_routine(text: str, source: Path | str = "<string>") -> Routine:
     """Parse and validate routine YAML text; ``source`` names it in error messages."""
     reader = _Reader(source)
     root = reader.compose(text)
-    return reader.routine(root, Path(source) if isinstance(source, Path) else None)
+    try:
+        routine = reader.routine(root, Path(source) if isinstance(source, Path) else None)
+    except RoutineError as exc:
+        reader.report(exc)
+    if reader.errors:
+        raise RoutineError.every(reader.errors)
+    return routine
 
 
 class _SafeComposer(yaml.SafeLoader):
@@ -150,12 +159,21 @@ class _AliasError(Exception):
         self.line = line
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    """A "did you mean" for a typo: a swap of letters first, then the closest spelling."""
+def _suggest(word: str, choices: Iterable[str], missing: Sequence[str] = ()) -> str:
+    """The key or value a typo most likely meant, or ''. A required key that is missing comes
+    first (``repz`` beside ``rep`` means ``reps``); then a swap of letters, then the closest
+    spelling."""
+    close = difflib.get_close_matches(word, list(missing), n=1, cutoff=0.6)
+    if close:
+        return close[0]
     options = sorted(choices)
     swapped = [choice for choice in options if sorted(choice) == sorted(word)]
     close = swapped or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else ""
+
+
+def _or(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
 
 
 class _Reader:
@@ -163,6 +181,8 @@ class _Reader:
 
     def __init__(self, source: Path | str) -> None:
         self.source = source
+        self.errors: list[RoutineError] = []
+        self.misspelled: set[tuple[int, str]] = set()
 
     def error(self, node: Node | None, problem: str, hint: str | None = None) -> RoutineError:
         line = node.start_mark.line + 1 if node is not None else None
@@ -235,6 +255,10 @@ class _Reader:
                             "not allow", source=self.source, line=line,
                             hint="delete it (most editors do not show it: retype the line)")
 
+    def report(self, error: RoutineError) -> None:
+        """Note a problem and go on reading, so that every problem of a file is reported."""
+        self.errors.append(error)
+
     def scalar(self, node: Node, where: str) -> Any:
         if not isinstance(node, ScalarNode):
             kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
@@ -253,8 +277,10 @@ class _Reader:
         raise self.error(node, f"'{where}' has the tag {node.tag}, which routine files may not use",
                          hint="remove the '!' tag; routine files hold plain text and numbers")
 
-    def mapping(self, node: Node, where: str, allowed: set[str],
-                required: Iterable[str] = ()) -> dict[str, Node]:
+    def mapping(self, node: Node, where: str, declared: Mapping) -> dict[str, Node]:
+        """The keys of a mapping node. Unknown, doubled and missing keys are reported (all of
+        them) and left out; raises only when the node is not a mapping at all."""
+        allowed = declared.names
         if not isinstance(node, MappingNode):
             hint = ("a routine file starts with 'title: ...' and 'exercises:'"
                     if where == "routine" else "write one 'key: value' per line, such as "
@@ -263,24 +289,91 @@ class _Reader:
             raise self.error(node, f"'{where}' must be a mapping of 'key: value' lines",
                              hint=hint)
         found: dict[str, Node] = {}
+        unknown: list[tuple[Node, str]] = []
         for key_node, value_node in node.value:
-            key = self.scalar(key_node, f"{where} key")
+            try:
+                key = self.scalar(key_node, f"{where} key")
+            except RoutineError as exc:
+                self.report(exc)
+                continue
             if not isinstance(key, str):
-                raise self.error(key_node, f"'{key}' in '{where}' is not a valid key",
-                                 hint=f"the keys allowed here are: {', '.join(sorted(allowed))}")
-            if key in found:
-                raise self.error(key_node, f"'{key}' appears twice in '{where}'",
-                                 hint="keep one of them")
-            if key not in allowed:
-                suggestion = _suggest(key, allowed)
-                hint = suggestion or f"the keys allowed here are: {', '.join(sorted(allowed))}"
-                raise self.error(key_node, f"unknown key '{key}' in '{where}'", hint=hint)
-            found[key] = value_node
-        for key in required:
-            if key not in found:
-                raise self.error(node, f"'{where}' is missing '{key}'",
-                                 hint=f"add a '{key}:' line")
+                self.report(self.error(key_node, f"'{key}' in '{where}' is not a valid key",
+                                       hint="the keys allowed here are: "
+                                       f"{', '.join(sorted(allowed))}"))
+            elif key in found:
+                self.report(self.error(key_node, f"'{key}' appears twice in '{where}'",
+                                       hint="keep one of them"))
+            elif key not in allowed:
+                unknown.append((key_node, key))
+            else:
+                found[key] = value_node
+        missing = [key for key in declared.required if key not in found]
+        missing += [key for group in declared.one_of if not any(k in found for k in group)
+                    for key in group]
+        for key_node, key in unknown:
+            suggestion = _suggest(key, allowed, missing)
+            if suggestion in missing:
+                missing.remove(suggestion)  # the misspelling is the missing key: one message
+                self.misspelled.add((id(node), suggestion))
+            hint = (f"did you mean '{suggestion}'?" if suggestion else
+                    f"the keys allowed here are: {', '.join(sorted(allowed))}")
+            self.report(self.error(key_node, f"unknown key '{key}' in '{where}'", hint=hint))
+        for key in (k for k in missing if k in declared.required):
+            self.report(self.error(node, f"'{where}' is missing '{key}'",
+                                   hint=f"add a '{key}:' line"))
         return found
+
+    def absent(self, node: Node, key: str) -> bool:
+        """True when ``key`` is missing from the mapping ``node`` and no misspelling of it was
+        reported already."""
+        return (id(node), key) not in self.misspelled
+
+    def read(self, keys: dict[str, Node], declared: Mapping, name: str, where: str
+             ) -> Any:
+        """The value of ``name`` as its declaration says (its default when absent); a problem is
+        reported and the default returned, so reading goes on."""
+        key = declared.key(name)
+        if name not in keys:
+            return key.default
+        try:
+            return self.value(keys[name], f"{where}.{name}" if where else name, key)
+        except RoutineError as exc:
+            self.report(exc)
+            return key.default
+
+    def value(self, node: Node, where: str, key: Key) -> Any:
+        kind = key.kind
+        if kind == "text":
+            return self.text(node, where)
+        if kind == "texts":
+            return self.texts(node, where)
+        if kind in ("seconds", "integer"):
+            return self.number(node, where, integer=kind == "integer", maximum=key.maximum,
+                               minimum=key.minimum, allow_zero=key.zero)
+        if kind == "range":
+            return self.range(node, where, int(key.maximum))
+        if kind == "choice":
+            value = str(self.scalar(node, where))
+            if value not in key.choices:
+                suggestion = _suggest(value, key.choices)
+                raise self.error(node, f"'{where}' must be one of {', '.join(key.choices)}, "
+                                 f"not {value!r}", hint=f"did you mean '{suggestion}'?"
+                                 if suggestion else f"write {_or(key.choices)}")
+            return value
+        if kind == "slug":
+            value = self.text(node, where)
+            if not SLUG.match(value):
+                slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "exercise"
+                raise self.error(node, f"the id {value!r} is not a slug",
+                                 hint=f"use lowercase letters, digits and dashes, e.g. '{slug}'")
+            return value
+        if kind == "language":
+            value = self.text(node, where)
+            if not re.match(LANGUAGE_PATTERN, value):
+                raise self.error(node, f"'{where}' must be a language code, not {value!r}",
+                                 hint="write for example en, de, es or fr")
+            return value
+        raise AssertionError(f"{key.name}: read {kind} values with their own method")
 
     def text(self, node: Node, where: str) -> str:
         value = self.scalar(node, where)
@@ -300,7 +393,13 @@ class _Reader:
 
     def texts(self, node: Node, where: str) -> tuple[str, ...]:
         if isinstance(node, SequenceNode):
-            return tuple(self.text(item, f"{where}[{i + 1}]") for i, item in enumerate(node.value))
+            found: list[str] = []
+            for i, item in enumerate(node.value):
+                try:
+                    found.append(self.text(item, f"{where}[{i + 1}]"))
+                except RoutineError as exc:
+                    self.report(exc)
+            return tuple(found)
         return (self.text(node, where),)
 
     def number(self, node: Node, where: str, *, integer: bool = False,
@@ -349,41 +448,55 @@ class _Reader:
     # --- the routine ------------------------------------------------------------------------
 
     def routine(self, root: Node, source: Path | None) -> Routine:
-        keys = self.mapping(root, "routine", ROUTINE_KEYS, required=("title", "exercises"))
-        title = self.text(keys["title"], "title")
-        defaults = self.defaults(keys["defaults"]) if "defaults" in keys else Defaults()
-        exercises_node = keys["exercises"]
-        if not isinstance(exercises_node, SequenceNode) or not exercises_node.value:
-            raise self.error(exercises_node, "'exercises' must be a list with at least one "
-                             "exercise", hint="start each exercise with '- id: ...'")
+        declared = ROUTINE
+        keys = self.mapping(root, "routine", declared)
+
+        def read(name: str) -> Any:
+            return self.read(keys, declared, name, "")
+
+        title = read("title")
+        defaults = Defaults()
+        if "defaults" in keys:
+            try:
+                defaults = self.defaults(keys["defaults"])
+            except RoutineError as exc:
+                self.report(exc)
         exercises: list[Exercise] = []
-        seen: dict[str, int] = {}
-        for index, node in enumerate(exercises_node.value):
-            exercise = self.exercise(node, index + 1)
-            if exercise.id in seen:
-                raise self.error(node, f"the id '{exercise.id}' is used twice (also by exercise "
-                                 f"{seen[exercise.id]})", hint="give each exercise its own id")
-            seen[exercise.id] = index + 1
-            exercises.append(exercise)
-        self.check_length(exercises_node.value, exercises)
-        language = self.text(keys["language"], "language") if "language" in keys else "en"
-        if not re.match(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", language):
-            raise self.error(keys["language"], f"'language' must be a language code, not "
-                             f"{language!r}", hint="write for example en, de, es or fr")
+        nodes: list[Node] = []
+        if "exercises" in keys:
+            exercises_node = keys["exercises"]
+            if not isinstance(exercises_node, SequenceNode) or not exercises_node.value:
+                self.report(self.error(exercises_node, "'exercises' must be a list with at least "
+                                       "one exercise", hint="start each exercise with '- id: ...'"))
+            else:
+                seen: dict[str, int] = {}
+                for index, node in enumerate(exercises_node.value):
+                    try:
+                        exercise = self.exercise(node, index + 1)
+                    except RoutineError as exc:
+                        self.report(exc)
+                        continue
+                    if exercise.id in seen:
+                        self.report(self.error(
+                            node, f"the id '{exercise.id}' is used twice (also by exercise "
+                            f"{seen[exercise.id]})", hint="give each exercise its own id"))
+                    seen[exercise.id] = index + 1
+                    exercises.append(exercise)
+                    nodes.append(node)
+        if not self.errors:
+            self.check_length(nodes, exercises)
         return Routine(
-            title=title,
+            title=title or "",
             exercises=tuple(exercises),
-            author=self.text(keys["author"], "author") if "author" in keys else None,
-            language=language,
-            description=(self.text(keys["description"], "description")
-                         if "description" in keys else None),
-            intro=self.texts(keys["intro"], "intro") if "intro" in keys else (),
-            safety=self.texts(keys["safety"], "safety") if "safety" in keys else (),
-            outro=self.texts(keys["outro"], "outro") if "outro" in keys else (),
+            author=read("author"),
+            language=read("language"),
+            description=read("description"),
+            intro=read("intro") or (),
+            safety=read("safety") or (),
+            outro=read("outro") or (),
             defaults=defaults,
             source=source,
-            derived_from=self.text(keys["derived_from"], "derived_from")
-            if "derived_from" in keys else None,
+            derived_from=read("derived_from"),
         )
 
     def check_length(self, nodes: list[Node], exercises: list[Exercise]) -> None:
@@ -398,87 +511,63 @@ class _Reader:
                              f"seconds), which alone lasts about {hours:,.1f} hours")
 
     def defaults(self, node: Node) -> Defaults:
-        keys = self.mapping(node, "defaults", DEFAULTS_KEYS)
-        base = Defaults()
-        return Defaults(
-            rest=self.number(keys["rest"], "defaults.rest", allow_zero=True)
-            if "rest" in keys else base.rest,
-            rest_between_sets=self.number(keys["rest_between_sets"],
-                                          "defaults.rest_between_sets", allow_zero=True)
-            if "rest_between_sets" in keys else base.rest_between_sets,
-            changeover=self.number(keys["changeover"], "defaults.changeover", allow_zero=True)
-            if "changeover" in keys else base.changeover,
-            get_ready=int(self.number(keys["get_ready"], "defaults.get_ready", integer=True,
-                                      maximum=10, allow_zero=True))
-            if "get_ready" in keys else base.get_ready,
-            pause=self.number(keys["pause"], "defaults.pause", maximum=60, allow_zero=True)
-            if "pause" in keys else base.pause,
-            beat=self.number(keys["beat"], "defaults.beat", maximum=4)
-            if "beat" in keys else base.beat,
-        )
+        declared = DEFAULTS
+        keys = self.mapping(node, "defaults", declared)
+        return Defaults(**{name: self.read(keys, declared, name, "defaults")
+                           for name in declared.names})
 
     def exercise(self, node: Node, number: int) -> Exercise:
+        declared = EXERCISE
         where = f"exercises[{number}]"
-        keys = self.mapping(node, where, EXERCISE_KEYS, required=("id", "name"))
-        ex_id = self.text(keys["id"], f"{where}.id")
-        if not SLUG.match(ex_id):
-            slug = re.sub(r"[^a-z0-9]+", "-", ex_id.lower()).strip("-") or "exercise"
-            raise self.error(keys["id"], f"the id {ex_id!r} is not a slug",
-                             hint=f"use lowercase letters, digits and dashes, e.g. '{slug}'")
-        where = f"exercises[{number}] ({ex_id})"
+        keys = self.mapping(node, where, declared)
+        ex_id = self.read(keys, declared, "id", where)
+        if ex_id is not None:
+            where = f"exercises[{number}] ({ex_id})"
 
-        def optional_seconds(key: str) -> float | None:
-            if key not in keys:
-                return None
-            return self.number(keys[key], f"{where}.{key}", allow_zero=True)
+        def read(name: str) -> Any:
+            return self.read(keys, declared, name, where)
 
-        sides = "none"
-        if "sides" in keys:
-            sides = str(self.scalar(keys["sides"], f"{where}.sides"))
-            if sides not in SIDES:
-                suggestion = _suggest(sides, SIDES)
-                raise self.error(keys["sides"], f"'{where}.sides' must be one of "
-                                 f"{', '.join(SIDES)}, not {sides!r}",
-                                 hint=suggestion or "write none, each or alternate")
         duration: float | None = None
         reps: Range | None = None
         rep: tuple[Phase, ...] = ()
         if "duration" in keys:
             for other in ("reps", "rep"):
                 if other in keys:
-                    raise self.error(keys[other], f"{where} has both 'duration' and '{other}'",
-                                     hint="a timed exercise has 'duration'; a counted one has "
-                                     "'reps' and 'rep': keep one kind")
-            duration = self.number(keys["duration"], f"{where}.duration")
+                    self.report(self.error(keys[other], f"{where} has both 'duration' and "
+                                           f"'{other}'", hint="a timed exercise has 'duration'; "
+                                           "a counted one has 'reps' and 'rep': keep one kind"))
+            duration = read("duration")
         else:
-            if "reps" not in keys:
-                raise self.error(node, f"{where} has neither 'reps' nor 'duration'",
-                                 hint="add 'reps: 12' and a 'rep:' list of phases, or "
-                                 "'duration: 30' for a timed exercise")
-            reps = self.range(keys["reps"], f"{where}.reps", MAX_REPS)
-            if "rep" not in keys:
-                raise self.error(node, f"{where} has 'reps' but no 'rep' phases",
-                                 hint="add 'rep:' with a list of phases such as "
-                                 "'- say: Lift your leg' / 'seconds: 3' or '- hold: 5'")
-            rep = self.phases(keys["rep"], f"{where}.rep")
+            if "reps" in keys:
+                reps = read("reps")
+            elif self.absent(node, "reps") and self.absent(node, "duration"):
+                self.report(self.error(node, f"{where} has neither 'reps' nor 'duration'",
+                                       hint="add 'reps: 12' and a 'rep:' list of phases, or "
+                                       "'duration: 30' for a timed exercise"))
+            if "rep" in keys:
+                try:
+                    rep = self.phases(keys["rep"], f"{where}.rep")
+                except RoutineError as exc:
+                    self.report(exc)
+            elif "reps" in keys and self.absent(node, "rep"):
+                self.report(self.error(node, f"{where} has 'reps' but no 'rep' phases",
+                                       hint="add 'rep:' with a list of phases such as "
+                                       "'- say: Lift your leg' / 'seconds: 3' or '- hold: 5'"))
         return Exercise(
-            id=ex_id,
-            name=self.text(keys["name"], f"{where}.name"),
+            id=ex_id or "",
+            name=read("name") or "",
             rep=rep,
             reps=reps,
             duration=duration,
-            sides=sides,  # type: ignore[arg-type]
-            sets=int(self.number(keys["sets"], f"{where}.sets", integer=True, maximum=MAX_SETS))
-            if "sets" in keys else 1,
-            description=self.text(keys["description"], f"{where}.description")
-            if "description" in keys else None,
-            equipment=self.texts(keys["equipment"], f"{where}.equipment")
-            if "equipment" in keys else (),
-            setup=self.texts(keys["setup"], f"{where}.setup") if "setup" in keys else (),
-            tip=self.text(keys["tip"], f"{where}.tip") if "tip" in keys else None,
-            rest=optional_seconds("rest"),
-            rest_between_sets=optional_seconds("rest_between_sets"),
-            changeover=optional_seconds("changeover"),
+            sides=read("sides"),
+            sets=read("sets"),
+            description=read("description"),
+            equipment=read("equipment") or (),
+            setup=read("setup") or (),
+            tip=read("tip"),
+            rest=read("rest"),
+            rest_between_sets=read("rest_between_sets"),
+            changeover=read("changeover"),
             line=node.start_mark.line + 1,
         )
 
@@ -490,15 +579,20 @@ class _Reader:
         phases: list[Phase] = []
         for index, item in enumerate(node.value):
             at = f"{where}[{index + 1}]"
-            if isinstance(item, MappingNode) and any(
-                    isinstance(k, ScalarNode) and k.value == "hold" for k, _ in item.value):
-                keys = self.mapping(item, at, HOLD_KEYS)
-                phases.append(Hold(self.range(keys["hold"], f"{at}.hold", int(MAX_SECONDS))))
-            else:
-                keys = self.mapping(item, at, CUE_KEYS | HOLD_KEYS, required=("say", "seconds"))
-                phases.append(Cue(self.text(keys["say"], f"{at}.say"),
-                                  self.number(keys["seconds"], f"{at}.seconds")))
+            try:
+                phases.append(self.phase(item, at))
+            except RoutineError as exc:
+                self.report(exc)
         return tuple(phases)
+
+    def phase(self, item: Node, at: str) -> Phase:
+        if isinstance(item, MappingNode) and any(
+                isinstance(k, ScalarNode) and k.value == "hold" for k, _ in item.value):
+            keys = self.mapping(item, at, HOLD)
+            return Hold(self.read(keys, HOLD, "hold", at))
+        keys = self.mapping(item, at, CUE)
+        return Cue(self.read(keys, CUE, "say", at), self.read(keys, CUE,
+                                                                     "seconds", at))
 
 
 def too_long(exercises: Sequence[Exercise]) -> tuple[float, int, float] | None:
