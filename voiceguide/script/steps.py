@@ -1,0 +1,54 @@
+"""The steps a routine expands into: what is said and in which slots, with no clock time yet.
+
+``expand`` turns a routine into a flat list of these; ``schedule`` gives each its time from the
+measured length of every phrase. Seconds are the routine's (after customization)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GAP = 0.3  # silence after a rep announcement and after short phrases (seconds)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter starts here: its title, and the exercise it belongs to (None: narration)."""
+
+    title: str
+    exercise: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """From here on, speech belongs to ``exercise`` (None: the session's narration)."""
+
+    exercise: str | None
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak ``text`` now. With a ``slot`` (seconds), the next step starts ``slot`` after this one
+    (later, with a warning naming ``what``, when the speech is longer); without one, ``gap``
+    seconds after the speech ends."""
+
+    text: str
+    slot: float | None = None
+    what: str = ""
+    gap: float = GAP
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of ``seconds`` from now: each of ``marks`` said at its offset (or as soon as
+    what comes before allows), quiet, and the ``countdown`` (one text per ``beat``) ending
+    exactly ``seconds`` after the start. With ``overrun`` (a name such as "rest"), speech that
+    pushes the countdown later is warned about."""
+
+    seconds: float
+    marks: tuple[tuple[float, Say], ...] = ()
+    countdown: tuple[str, ...] = ()
+    beat: float = 1.0
+    overrun: str | None = None
+
+
+Step = Chapter | Part | Say | Window
