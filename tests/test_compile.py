@@ -168,3 +168,41 @@ def test_chapters_cover_intro_each_exercise_and_outro() -> None:
         assert before.end == after.start
     lift = timeline.chapters[1]
     assert starts(timeline, "Exercise 1 of 3: Leg lift.")[0] == lift.start
+
+
+def test_spans_say_which_rep_side_set_and_timer_each_moment_belongs_to() -> None:
+    timeline = compiled(measure_fn=measure, sets={"lift": 2})
+    by_kind: dict[str, list] = {}  # type: ignore[type-arg]
+    for span in timeline.spans:
+        assert span.end > span.start
+        by_kind.setdefault(span.kind, []).append(span)
+    lift = [s for s in by_kind["rep"] if s.exercise == "lift"]
+    assert [(s.set, s.sets, s.rep, s.reps) for s in lift] == \
+        [(set_, 2, rep, 3) for set_ in (1, 2) for rep in (1, 2, 3)]
+    # every hold lies inside its rep and lasts its beats; "Hold." starts it
+    for hold in [s for s in by_kind["hold"] if s.exercise == "lift"]:
+        rep = next(r for r in lift if r.start <= hold.start and hold.end <= r.end + 1e-9)
+        assert (rep.rep, rep.set) == (hold.rep, hold.set)
+        assert hold.end - hold.start == pytest.approx(3)
+        assert hold.start in starts(timeline, "Hold.", "lift")
+    twist = [(s.rep, s.side) for s in by_kind["rep"] if s.exercise == "twist"]
+    assert twist == [(1, "right"), (1, "left"), (2, "right"), (2, "left")]
+    plank = by_kind["timed"]
+    assert [(s.side, round(s.end - s.start, 6)) for s in plank] == [("right", 12), ("left", 12)]
+    assert [s.exercise for s in by_kind["changeover"]] == ["plank"]
+    assert [(s.exercise, s.next) for s in by_kind["rest"]] == [("lift", "twist"),
+                                                               ("twist", "plank")]
+    assert [(s.set, s.sets) for s in by_kind["set_rest"]] == [(1, 2)]
+    # a rest ends where the next exercise's chapter starts
+    for rest in by_kind["rest"]:
+        chapter = next(c for c in timeline.chapters if c.exercise == rest.next)
+        assert rest.end == pytest.approx(chapter.start)
+
+
+def test_one_clock_rounds_half_up_everywhere() -> None:
+    from voiceguide.cli.common import format_time
+    from voiceguide.script.cues import clock
+
+    assert format_time is clock
+    assert [clock(t) for t in (0, 0.49, 0.5, 287.5, 286.5, 3599.5, 3723.2, -3)] == \
+        ["0:00", "0:00", "0:01", "4:48", "4:47", "1:00:00", "1:02:03", "0:00"]

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from voiceguide import Options, Result
+from voiceguide.script.cues import clock
 from voiceguide.share.bundle import bundle, record_render, render_key
 from voiceguide.share.serve import make_server
 from voiceguide.share.site import build_site
@@ -61,6 +62,8 @@ def open_page(browser: Browser, url: str) -> Watched:
     page.on("requestfailed", lambda r: watched.errors.append(f"{r.failure}: {r.url}")
             if r.failure != "net::ERR_ABORTED" else None)  # aborted: the browser stopped it
     page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("response", lambda r: watched.requests.append(f"{r.status} {r.url}")
+            if r.status >= 400 else None)
     page.goto(url)
     wait_until(page, "document.getElementById('audio').readyState >= 1")
     return watched
@@ -99,11 +102,10 @@ def cue_at(sheet: dict[str, Any], t: float) -> str:
     return str(spoken[-1]["text"])
 
 
-def clock(seconds: float, up: bool = False) -> str:
-    """As the page shows times: whole seconds rounded down (or up, for the remaining time)."""
-    whole = math.ceil(seconds - 1e-3) if up else math.floor(seconds + 1e-3)
-    minutes, secs = divmod(max(0, whole), 60)
-    return f"{minutes}:{secs:02d}"
+def remaining(total: float, t: float) -> str:
+    """The page's "remaining": the rounded total less the rounded elapsed time, so that it shows
+    the total at 0:00 (as ``preview`` rounds: half up)."""
+    return clock(math.floor(total + 0.5) - math.floor(t + 0.5))
 
 
 def unzip_elsewhere(archive: Path, folder: Path) -> Path:
@@ -132,10 +134,10 @@ def test_page_loads_from_a_file_url_with_no_errors_and_no_network(
     titles = page.locator("#chapters button .name").all_inner_texts()
     assert titles == [c["title"] for c in sheet["chapters"]]
     assert page.locator("#total").inner_text() == clock(sheet["duration"])
-    assert page.locator("#remaining").inner_text() == clock(sheet["duration"], up=True)
+    assert page.locator("#remaining").inner_text() == clock(sheet["duration"])
     # readable on a phone: no sideways scrolling, tap targets at least 44 px tall
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    for button in page.locator("button").all():
+    for button in page.locator("button:visible").all():
         box = button.bounding_box()
         assert box is not None and box["height"] >= 44
     assert all(url.startswith("file://") for url in watched.requests), watched.requests
@@ -153,7 +155,7 @@ def test_tapping_a_chapter_seeks_and_the_highlight_follows_playback(
     assert abs(tap_and_seek(page, page.locator("#chapters button").nth(2))
                - chapters[2]["start"]) < 0.1
     assert current_chapter(page) == chapters[2]["title"]
-    assert page.locator("#now-exercise").inner_text() == chapters[2]["title"]
+    assert page.locator("#now-name").inner_text() == "Twist"
     audio(page, "a.pause()")
     # move the playhead into the middle of the third exercise: highlight, cue and times follow
     t = (chapters[3]["start"] + chapters[3]["end"]) / 2
@@ -162,7 +164,7 @@ def test_tapping_a_chapter_seeks_and_the_highlight_follows_playback(
     assert current_chapter(page) == chapters[3]["title"]
     assert page.locator("#chapters button[aria-current='true']").count() == 1
     assert page.locator("#now-cue").inner_text() == cue_at(sheet, t)
-    assert page.locator("#remaining").inner_text() == clock(sheet["duration"] - t, up=True)
+    assert page.locator("#remaining").inner_text() == remaining(sheet["duration"], t)
     assert page.locator("#elapsed").inner_text() == clock(t)
     # play for real (muted) across the start of the closing chapter
     start = chapters[-1]["start"] - 0.4
@@ -221,7 +223,7 @@ def test_player_seeks_when_the_site_is_served_on_loopback(browser: Browser,
         assert abs(tap_and_seek(page, page.locator("#chapters button").nth(3))
                    - sheet["chapters"][3]["start"]) < 0.1
         assert current_chapter(page) == sheet["chapters"][3]["title"]
-        assert watched.errors == []
+        assert watched.errors == [], watched.requests
         page.close()
     finally:
         server.shutdown()
@@ -238,3 +240,165 @@ def test_page_says_so_when_the_audio_is_not_beside_it(browser: Browser, small_bu
     wait_until(page, "document.getElementById('audio').error !== null")
     assert "The audio file small.mp3 could not be played" in page.locator("#now-cue").inner_text()
     page.close()
+
+
+# --- the "now" panel, keys, captions, resume, screenshots ---------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # git-ignored; kept for a person to see
+
+
+def seek_paused(page: Page, t: float) -> None:
+    """Pause, move the playhead to ``t`` and wait until the page has shown it."""
+    audio(page, f"(a.pause(), a.currentTime = {t})")
+    wait_until(page, f"Math.abs(document.getElementById('audio').currentTime - {t}) < 0.01")
+    audio(page, "a.dispatchEvent(new Event('timeupdate'))")
+
+
+def panel(page: Page) -> dict[str, str]:
+    return {key: page.locator(f"#{key}").inner_text()
+            for key in ("now-label", "now-name", "now-detail", "countdown", "upnext")}
+
+
+def spans(sheet: dict[str, Any], kind: str, exercise: str | None = None) -> list[dict[str, Any]]:
+    return [s for s in sheet["spans"] if s["kind"] == kind
+            and (exercise is None or s["exercise"] == exercise)]
+
+
+def test_now_panel_shows_exercise_rep_side_and_countdown_at_chosen_times(
+        browser: Browser, small_bundle: Path) -> None:
+    sheet = json.loads((small_bundle / "small.cues.json").read_text(encoding="utf-8"))
+    watched = open_page(browser, (small_bundle / "index.html").as_uri())
+    page = watched.page
+    # 1.6 s into the hold of the second rep of "Leg lift": "Rep 2 of 3", 2 s of the hold left
+    hold = spans(sheet, "hold", "lift")[1]
+    assert hold["end"] - hold["start"] == pytest.approx(3, abs=0.01)
+    seek_paused(page, hold["start"] + 1.6)
+    shown = panel(page)
+    assert shown["now-label"] == "EXERCISE 1 OF 3"  # CSS capitals; the text is "Exercise 1 of 3"
+    assert shown["now-name"] == "Leg lift"
+    assert shown["now-detail"] == "Rep 2 of 3"
+    assert shown["countdown"] == "2"
+    assert page.locator("#countdown-label").inner_text() == "seconds to hold"
+    assert shown["upnext"] == "Up next: Twist — 2 each side"
+    assert page.locator("#setup-steps li").all_inner_texts() == ["Lie down."]
+    # alternate sides: the left-side rep 2 of "Twist"
+    left = [s for s in spans(sheet, "rep", "twist") if s["side"] == "left"][1]
+    seek_paused(page, (left["start"] + left["end"]) / 2)
+    assert panel(page)["now-detail"] == "Rep 2 of 2 · left side"
+    # the rest before "Plank": what comes next and the seconds of rest left
+    rest = spans(sheet, "rest", "twist")[0]
+    assert rest["next"] == "plank"
+    seek_paused(page, rest["start"] + 2.2)
+    shown = panel(page)
+    assert shown["now-name"] == "Rest — next: Plank"
+    assert shown["countdown"] == str(math.ceil(rest["end"] - rest["start"] - 2.2))
+    assert "resting" in str(page.locator("#now").get_attribute("class"))
+    # the timed plank, on its left side, 5.5 s in: 12 s each side, 7 s left
+    timed = next(s for s in spans(sheet, "timed", "plank") if s["side"] == "left")
+    seek_paused(page, timed["start"] + 5.5)
+    shown = panel(page)
+    assert (shown["now-name"], shown["now-detail"], shown["countdown"]) == \
+        ("Plank", "left side", "7")
+    changeover = spans(sheet, "changeover", "plank")[0]
+    seek_paused(page, changeover["start"] + 0.5)
+    assert panel(page)["now-label"] == "SWITCH SIDES"
+    assert watched.errors == []
+    page.close()
+
+
+def test_keyboard_captions_and_screen_reader_labels(browser: Browser, small_bundle: Path) -> None:
+    sheet = json.loads((small_bundle / "small.cues.json").read_text(encoding="utf-8"))
+    watched = open_page(browser, (small_bundle / "index.html").as_uri())
+    page = watched.page
+    audio(page, "(a.muted = true)")
+    # one set of controls: no native player, the big button is the first Tab stop
+    assert audio(page, "a.controls") is False
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "previous"
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press(" ")
+    wait_until(page, "!document.getElementById('audio').paused")
+    assert page.locator("#play").inner_text() == "Pause"
+    page.keyboard.press("k")
+    wait_until(page, "document.getElementById('audio').paused")
+    seek_paused(page, 20.0)
+    page.keyboard.press("l")
+    assert audio(page, "a.currentTime") == pytest.approx(30.0, abs=0.05)
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("j")
+    assert audio(page, "a.currentTime") == pytest.approx(10.0, abs=0.05)
+    starts = [c["start"] for c in sheet["chapters"]]
+    assert starts[1] < 10 < starts[2]
+    page.keyboard.press("n")  # like a tap on a chapter, it plays from there
+    audio(page, "a.pause()")
+    assert audio(page, "a.currentTime") == pytest.approx(starts[2], abs=0.3)
+    assert current_chapter(page) == sheet["chapters"][2]["title"]
+    seek_paused(page, starts[2] + 1)
+    page.keyboard.press("p")  # within 3 s of its start: the exercise before
+    audio(page, "a.pause()")
+    assert audio(page, "a.currentTime") == pytest.approx(starts[1], abs=0.3)
+    # the transcript as a captions track, one cue per spoken segment
+    speech = [s for s in sheet["segments"] if s["kind"] == "speech" and s["end"] > s["start"]]
+    tracks = audio(page, "Array.from(a.textTracks).filter(t => t.mode !== 'disabled')"
+                         ".map(t => [t.kind, t.cues.length])")
+    assert tracks == [["captions", len(speech)]]
+    # what a screen reader says for a chapter button: what each number is
+    label = page.locator("#chapters button").nth(1).get_attribute("aria-label")
+    chapter = sheet["chapters"][1]
+    assert label == (f"{chapter['title']}, starts at {clock(chapter['start'])}, lasts "
+                     f"{round(chapter['end'] - chapter['start'])} seconds")
+    for button in page.locator(".controls button").all():
+        assert button.get_attribute("aria-label")
+    assert watched.errors == []
+    page.close()
+
+
+def test_position_survives_a_reload(browser: Browser, small_bundle: Path) -> None:
+    sheet = json.loads((small_bundle / "small.cues.json").read_text(encoding="utf-8"))
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto((small_bundle / "index.html").as_uri())
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    t = sheet["chapters"][3]["start"] + 2.5
+    page.locator("#seek").evaluate(f"(s) => {{ s.value = '{t}'; "
+                                   "s.dispatchEvent(new Event('input')); }")
+    assert audio(page, "a.currentTime") == pytest.approx(t, abs=0.05)
+    page.reload()
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    wait_until(page, f"Math.abs(document.getElementById('audio').currentTime - {t}) < 0.05")
+    assert page.locator("#resume").is_visible()
+    assert page.locator("#resume-text").inner_text() == f"Resumed at {clock(t)}."
+    assert page.locator("#now-name").inner_text() == "Plank"
+    page.locator("#restart").click()
+    assert audio(page, "a.currentTime") == pytest.approx(0, abs=0.05)
+    context.close()
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
+def test_screenshots_of_the_seed_player(browser: Browser, seed_render: Result, tmp_path: Path,
+                                       size: tuple[int, int]) -> None:
+    """Screenshots a person can look at (tests/artifacts/, git-ignored): the start, a rep with
+    a hold, and a rest, of the back routine."""
+    record_render(seed_render, render_key(SEED, Options()))
+    made = bundle(SEED, Options(), tmp_path / "back.zip", seed_render.path.parent)
+    folder = unzip_elsewhere(made.path, tmp_path / "phone")
+    sheet = json.loads((folder / "back-strengthening.cues.json").read_text(encoding="utf-8"))
+    context = Browser.new_context(browser, viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto((folder / "index.html").as_uri())
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    hold = spans(sheet, "hold", "back-stretch")[14]  # the left side's fourth rep
+    rest = spans(sheet, "rest")[1]
+    moments = {"start": 0.0, "hold": hold["start"] + 1.2, "rest": rest["start"] + 4.5}
+    for name, t in moments.items():
+        seek_paused(page, t)
+        shot = ARTIFACTS / f"player-{size[0]}x{size[1]}-{name}.png"
+        page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
+        assert shot.stat().st_size > 10_000
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        # the player fits on the first screen: the controls and the seek bar are visible
+        box = page.locator("#seek").bounding_box()
+        assert box is not None and box["y"] + box["height"] <= size[1]
+    context.close()

@@ -132,6 +132,36 @@ class Segment:
         return self.end - self.start
 
 
+SpanKind = Literal["setup", "rep", "hold", "timed", "rest", "set_rest", "changeover"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the session a listener follows (what a player's "now" panel shows), from
+    ``start`` to ``end`` seconds: an exercise's ``setup`` (announcement to first rep), one ``rep``,
+    a ``hold`` inside it, a ``timed`` interval, a ``rest`` before the exercise ``next`` (its id),
+    a ``set_rest`` before set ``set + 1``, or a ``changeover`` between sides. Spans may nest (a
+    hold inside a rep). ``set``/``sets``, ``rep``/``reps`` count from 1; ``side`` is the side
+    being worked (``right``/``left``) or None."""
+
+    start: float
+    end: float
+    kind: SpanKind
+    exercise: str | None = None
+    set: int = 1
+    sets: int = 1
+    rep: int | None = None
+    reps: int | None = None
+    side: str | None = None
+    next: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The span as the cue sheet lists it (seconds to the tenth of a millisecond)."""
+        return {"start": round(self.start, 4), "end": round(self.end, 4), "kind": self.kind,
+                "exercise": self.exercise, "set": self.set, "sets": self.sets,
+                "rep": self.rep, "reps": self.reps, "side": self.side, "next": self.next}
+
+
 @dataclass(frozen=True)
 class Chapter:
     """A navigable part of the track: the introduction, one exercise, or the closing."""
@@ -161,6 +191,7 @@ class Timeline:
     chapters: tuple[Chapter, ...] = ()
     warnings: tuple[str, ...] = ()
     sounds: tuple[Sound, ...] = ()
+    spans: tuple[Span, ...] = ()
 
     @property
     def duration(self) -> float:

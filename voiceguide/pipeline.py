@@ -208,7 +208,7 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
 
     path = master(plan.timeline, plan.clips, Path(output), fmt, tags_for(plan.routine),
                   plan.options.sound)
-    written = write_cue_files(plan.timeline, path) if cue_files else ()
+    written = write_cue_files(plan.timeline, path, plan.routine) if cue_files else ()
     return Result(path, plan.timeline, written)
 
 

@@ -21,6 +21,7 @@ from ..engines import engine_names
 from ..errors import InputError, VoiceguideError
 from ..format.text import for_terminal
 from ..model import LEVELS, Timeline
+from ..script.cues import clock
 from ..script.customize import Customization
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -189,12 +190,7 @@ def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str,
         jobs=None)  # worker processes speak new phrases when there are many
 
 
-def format_time(seconds: float) -> str:
-    """``12:05`` or ``1:02:03``."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+format_time = clock  # ``12:05`` or ``1:02:03``: one rule for the CLI, cue sheet, site and page
 
 
 def wrap(text: str, indent: str = "") -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..model import Chapter, Segment, Timeline
-from .steps import Part, Say, Step, Window
+from ..model import Chapter, Segment, Span, Timeline
+from .steps import Close, Open, Part, Say, Step, Window
 
 Measure = Callable[[str], float]
 
@@ -40,6 +40,8 @@ class _Scheduler:
         self.speech: list[Segment] = []
         self.chapter_starts: list[tuple[str, float, str | None]] = []
         self.warnings: dict[str, str] = {}
+        self.open: list[tuple[Open, float]] = []
+        self.spans: list[Span] = []
 
     def step(self, step: Step) -> None:
         if isinstance(step, Say):
@@ -48,6 +50,12 @@ class _Scheduler:
             self.window(step)
         elif isinstance(step, Part):
             self.part = step.exercise
+        elif isinstance(step, Open):
+            self.open.append((step, self.t))
+        elif isinstance(step, Close):
+            what, start = self.open.pop()
+            self.spans.append(Span(start, self.t, what.kind, self.part, what.set, what.sets,
+                                   what.rep, what.reps, what.side, what.next))
         else:
             self.chapter_starts.append((step.title, self.t, step.exercise))
 
@@ -100,4 +108,6 @@ class _Scheduler:
         chapters = tuple(
             Chapter(title, start, starts[i + 1][1] if i + 1 < len(starts) else end, exercise)
             for i, (title, start, exercise) in enumerate(starts))
-        return Timeline(title, tuple(segments), chapters, tuple(self.warnings.values()))
+        spans = tuple(sorted(self.spans, key=lambda s: (s.start, -s.end)))
+        return Timeline(title, tuple(segments), chapters, tuple(self.warnings.values()),
+                        spans=spans)

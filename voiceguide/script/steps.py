@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..model import SpanKind
+
 GAP = 0.3  # silence after a rep announcement and after short phrases (seconds)
 
 
@@ -51,4 +53,23 @@ class Window:
     overrun: str | None = None
 
 
-Step = Chapter | Part | Say | Window
+@dataclass(frozen=True)
+class Open:
+    """From here until the matching ``Close`` the listener is in a span of ``kind`` (a rep, a
+    hold, a rest…; see ``model.Span``): what a player's "now" panel shows. Spans nest."""
+
+    kind: SpanKind
+    set: int = 1
+    sets: int = 1
+    rep: int | None = None
+    reps: int | None = None
+    side: str | None = None
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class Close:
+    """The innermost open span ends here."""
+
+
+Step = Chapter | Part | Say | Window | Open | Close

@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
@@ -24,6 +25,7 @@ from ..model import Routine
 
 MAX_CUES = 100_000
 SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+FIX = "  Fix: make the bundle again with 'voiceguide bundle'"
 
 
 def template() -> str:
@@ -35,7 +37,7 @@ def _number(value: object, where: str, source: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or value < 0:
         raise InputError(f"{source}: {where} must be a number of seconds, not {value!r}.\n"
-                         "  Fix: make the bundle again with 'voiceguide bundle'")
+                         f"{FIX}")
     return float(value)
 
 
@@ -43,54 +45,107 @@ def _text(value: object, where: str, source: str, optional: bool = False) -> str
     if optional and value is None:
         return None
     if not isinstance(value, str):
-        raise InputError(f"{source}: {where} must be text, not {value!r}.\n"
-                         "  Fix: make the bundle again with 'voiceguide bundle'")
+        raise InputError(f"{source}: {where} must be text, not {value!r}.\n{FIX}")
     wrong = text_problem(value)
     if wrong is not None:
-        raise InputError(f"{source}: {where} {wrong}.\n"
-                         "  Fix: make the bundle again with 'voiceguide bundle'")
+        raise InputError(f"{source}: {where} {wrong}.\n{FIX}")
     return value
+
+
+SPAN_KINDS = ("setup", "rep", "hold", "timed", "rest", "set_rest", "changeover")
+
+
+def _count(value: object, where: str, source: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+        raise InputError(f"{source}: {where} must be a whole number, not {value!r}.\n{FIX}")
+    return value
+
+
+def _list(sheet: Mapping[str, Any], key: str, source: str, required: bool = True) -> list[Any]:
+    value = sheet.get(key, None if required else [])
+    if not isinstance(value, list) or len(value) > MAX_CUES:
+        raise InputError(f"{source}: '{key}' must be a list (of at most {MAX_CUES}).\n{FIX}")
+    return value
+
+
+def _object(value: object, where: str, source: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InputError(f"{source}: {where} must be an object.\n{FIX}")
+    return value
+
+
+def _texts(value: object, where: str, source: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 1000:
+        raise InputError(f"{source}: {where} must be a list of texts.\n{FIX}")
+    return [str(_text(item, f"{where}[{i}]", source)) for i, item in enumerate(value)]
 
 
 def player_data(sheet: object, source: str = "cue sheet") -> dict[str, Any]:
     """What the page needs from a cue sheet (checked, since a bundle's is untrusted): the title,
-    duration, chapters and spoken cues. An InputError names what is wrong."""
-    if not isinstance(sheet, Mapping):
-        raise InputError(f"{source}: the cue sheet must be a JSON object.\n"
-                         "  Fix: make the bundle again with 'voiceguide bundle'")
-    segments, chapters = sheet.get("segments"), sheet.get("chapters")
-    for key, value in (("segments", segments), ("chapters", chapters)):
-        if not isinstance(value, list) or len(value) > MAX_CUES:
-            raise InputError(f"{source}: '{key}' must be a list (of at most {MAX_CUES}).\n"
-                             "  Fix: make the bundle again with 'voiceguide bundle'")
-    assert isinstance(segments, list) and isinstance(chapters, list)
+    duration, chapters, spoken cues, and when the sheet has them the spans (reps, holds, rests,
+    sides) and exercises (name, amount, setup steps). An InputError names what is wrong."""
+    sheet = _object(sheet, "the cue sheet", source)
     cues: list[dict[str, Any]] = []
-    for index, segment in enumerate(segments):
+    for index, item in enumerate(_list(sheet, "segments", source)):
         where = f"segments[{index}]"
-        if not isinstance(segment, Mapping):
-            raise InputError(f"{source}: {where} must be an object.\n"
-                             "  Fix: make the bundle again with 'voiceguide bundle'")
+        segment = _object(item, where, source)
         start = _number(segment.get("start"), f"{where}.start", source)
         end = _number(segment.get("end"), f"{where}.end", source)
         text = _text(segment.get("text", ""), f"{where}.text", source)
         if segment.get("kind") == "speech":
             cues.append({"start": start, "end": end, "text": text})
     marks: list[dict[str, Any]] = []
-    for index, chapter in enumerate(chapters):
+    for index, item in enumerate(_list(sheet, "chapters", source)):
         where = f"chapters[{index}]"
-        if not isinstance(chapter, Mapping):
-            raise InputError(f"{source}: {where} must be an object.\n"
-                             "  Fix: make the bundle again with 'voiceguide bundle'")
+        chapter = _object(item, where, source)
         marks.append({"title": _text(chapter.get("title"), f"{where}.title", source),
                       "start": _number(chapter.get("start"), f"{where}.start", source),
                       "end": _number(chapter.get("end"), f"{where}.end", source),
                       "exercise": _text(chapter.get("exercise"), f"{where}.exercise", source,
                                         optional=True)})
+    spans: list[dict[str, Any]] = []
+    for index, item in enumerate(_list(sheet, "spans", source, required=False)):
+        where = f"spans[{index}]"
+        span = _object(item, where, source)
+        if span.get("kind") not in SPAN_KINDS:
+            raise InputError(f"{source}: {where}.kind must be one of {', '.join(SPAN_KINDS)}."
+                             f"\n{FIX}")
+        side = span.get("side")
+        if side not in (None, "right", "left"):
+            raise InputError(f"{source}: {where}.side must be right, left or null.\n{FIX}")
+        spans.append({
+            "start": _number(span.get("start"), f"{where}.start", source),
+            "end": _number(span.get("end"), f"{where}.end", source),
+            "kind": span["kind"], "side": side,
+            "exercise": _text(span.get("exercise"), f"{where}.exercise", source, optional=True),
+            "next": _text(span.get("next"), f"{where}.next", source, optional=True),
+            **{key: _count(span.get(key), f"{where}.{key}", source)
+               for key in ("set", "sets", "rep", "reps")}})
+    exercises: list[dict[str, Any]] = []
+    for index, item in enumerate(_list(sheet, "exercises", source, required=False)):
+        where = f"exercises[{index}]"
+        exercise = _object(item, where, source)
+        exercises.append({
+            "id": _text(exercise.get("id"), f"{where}.id", source),
+            "name": _text(exercise.get("name"), f"{where}.name", source),
+            "number": _count(exercise.get("number"), f"{where}.number", source),
+            "amount": _text(exercise.get("amount", ""), f"{where}.amount", source),
+            "equipment": _texts(exercise.get("equipment"), f"{where}.equipment", source),
+            "setup": _texts(exercise.get("setup"), f"{where}.setup", source),
+            "tip": _text(exercise.get("tip"), f"{where}.tip", source, optional=True)})
     return {
         "title": _text(sheet.get("title"), "title", source),
         "duration": _number(sheet.get("duration"), "duration", source),
+        "author": _text(sheet.get("author"), "author", source, optional=True),
+        "description": _text(sheet.get("description"), "description", source, optional=True),
         "chapters": sorted(marks, key=lambda c: c["start"]),
         "cues": sorted(cues, key=lambda c: c["start"]),
+        "spans": sorted(spans, key=lambda s: (s["start"], -s["end"])),
+        "exercises": exercises,
     }
 
 
@@ -100,14 +155,42 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@dataclass(frozen=True)
+class Track:
+    """One render the page plays: its cue sheet, its audio file (a name beside the page) and,
+    in a page with several levels, the level's name (``easy``)."""
+
+    sheet: object
+    audio: str
+    level: str | None = None
+
+
 def player_page(sheet: object, audio: str, routine: Routine | None = None,
-                links: Sequence[tuple[str, str]] = ()) -> str:
+                links: Sequence[tuple[str, str]] = (), *, more: Sequence[Track] = (),
+                level: str | None = None, cover: tuple[str, int] | None = None) -> str:
     """The player page for ``audio`` (a file name beside the page) and its cue sheet; ``links``
-    are (label, file name) pairs listed under "Files"."""
-    data = player_data(sheet)
-    if routine is not None:
-        data["author"] = routine.author
-        data["description"] = routine.description
+    are (label, file name) pairs listed under "Files"; ``more`` are other levels of the same
+    routine the listener can switch to (``level`` names the first); ``cover`` is an image file
+    beside the page and its size in pixels (square), shown on the lock screen."""
+    tracks = [Track(sheet, audio, level), *more]
+    levels = []
+    for track in tracks:
+        data = player_data(track.sheet)
+        data["audio"] = track.audio
+        data["level"] = track.level or "standard"
+        data["label"] = (track.level or "standard").capitalize()
+        levels.append(data)
+    first = levels[0]
+    author = first["author"] or (routine.author if routine is not None else None)
+    description = first["description"] or (routine.description if routine is not None else None)
+    count = max((len(d["exercises"]) for d in levels), default=0) or \
+        sum(1 for c in first["chapters"] if c["exercise"])
+    page_data = {
+        "title": first["title"], "author": author, "description": description,
+        "key": first["title"] + "|" + "|".join(t.audio for t in tracks), "count": count,
+        "cover": cover[0] if cover else None, "coverSize": cover[1] if cover else None,
+        "levels": levels, "start": 0,
+    }
     page = template()
     script = SCRIPT.search(page)
     if script is None:
@@ -119,11 +202,11 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
     language = routine.language if routine is not None else "en"
     replacements = {
         "{{lang}}": html.escape(language),
-        "{{title}}": html.escape(str(data["title"])),
+        "{{title}}": html.escape(str(first["title"])),
         "{{audio}}": html.escape(audio),
         "{{links}}": extra,
         "{{script_hash}}": f"sha256-{digest.decode('ascii')}",
-        "{{data}}": _script_json(data),
+        "{{data}}": _script_json(page_data),
     }
     return re.sub("|".join(re.escape(k) for k in replacements),
                   lambda m: replacements[m.group(0)], page)
