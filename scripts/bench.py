@@ -4,6 +4,8 @@ a naive script, its peak memory, and how its time grows with the session's lengt
     python scripts/bench.py              # everything, medians of 3 runs (about 20 minutes)
     python scripts/bench.py --runs 5
     python scripts/bench.py --break-even # when worker processes start paying for themselves
+    python scripts/bench.py --engine piper   # the same figures with another engine
+    python scripts/bench.py --intelligibility  # word error rate per voice (intelligibility.py)
 
 Every render runs in its own child process (the ``voiceguide`` command line), so times include
 start-up and peak memory (max RSS) is that render's alone. The phrase cache is a scratch folder:
@@ -169,7 +171,18 @@ def main() -> int:
                         help="minutes of the generated routines, the first and last compared")
     parser.add_argument("--break-even", action="store_true",
                         help="only measure when worker processes pay for themselves")
+    parser.add_argument("--engine", default="pyttsx3",
+                        help="the speech engine of every render (default: pyttsx3, espeak-ng)")
+    parser.add_argument("--intelligibility", nargs=argparse.REMAINDER, default=None,
+                        metavar="ARGS", help="only measure the word error rate of each voice "
+                        "(scripts/intelligibility.py, with these arguments)")
     args = parser.parse_args()
+    if args.intelligibility is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import intelligibility
+
+        return intelligibility.main(args.intelligibility)
+    os.environ["VOICEGUIDE_ENGINE"] = args.engine  # read by every render, here and in children
     runs = max(1, args.runs)
     lengths_wanted = [int(value) for value in args.lengths.split(",")]
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as name:
@@ -179,7 +192,8 @@ def main() -> int:
             break_even(scratch)
             return 0
         say: Callable[[str], None] = lambda text: print(text, flush=True)  # noqa: E731
-        say(f"voiceguide benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        say(f"voiceguide benchmark: {args.engine} engine, {os.cpu_count()} cores, Python "
+            f"{sys.version.split()[0]}, "
             f"medians of {runs} runs, renders in child processes, load average "
             f"{os.getloadavg()[0]:.1f} at the start")
         seed_out = str(scratch / "seed.mp3")

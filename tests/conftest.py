@@ -57,6 +57,15 @@ def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def espeak_by_default() -> Iterator[None]:
+    """The suite's timing, loudness and README figures are espeak-ng's: ``auto`` would pick Piper
+    for English wherever the neural extra is installed, so the default engine is pinned to
+    pyttsx3 here (tests of ``auto`` unset it; tests of Piper ask for it by name)."""
+    with environment("VOICEGUIDE_ENGINE", "pyttsx3"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def seed_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
     """The seed template rendered once to MP3 at default settings."""

@@ -24,7 +24,7 @@ from pydub import AudioSegment
 
 from voiceguide import EngineError, InputError, VoiceguideError, pipeline
 from voiceguide.cli import cli
-from voiceguide.engines import Voice
+from voiceguide.engines import Choice, Voice
 from voiceguide.engines.pyttsx3_engine import Pyttsx3Engine
 
 from audio_checks import RATE, decode
@@ -384,7 +384,8 @@ def test_an_engine_that_says_nothing(small_routine_file: Path, tmp_path: Path,
     folder.mkdir()
     output = folder / "small.mp3"
     output.write_bytes(PREVIOUS)
-    monkeypatch.setattr(pipeline, "get_engine", lambda name=None: SilentEngine())
+    monkeypatch.setattr(pipeline, "choose_engine",
+                        lambda *_args: Choice("silent", SilentEngine(), auto=False))
     result = CliRunner().invoke(cli, ["render", str(small_routine_file), "--no-cache", "-o",
                                       str(output)])
     assert result.exit_code == 1, result.stderr

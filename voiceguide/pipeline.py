@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .audio.encode import SAMPLE_RATE, find_ffmpeg
 from .audio.options import SoundOptions
-from .engines import DEFAULT_ENGINE, Engine, get_engine
+from .engines import Engine, choose_engine, language_voice
 from .errors import EngineError, InputError
 from .format import load as format_load
 from .model import Routine, Timeline
@@ -74,6 +74,9 @@ class Plan:
     timeline: Timeline
     clips: dict[str, AudioSegment]
     options: Options = field(default_factory=Options)
+    engine: str = ""  # the engine that spoke (its name or id)
+    voice: str | None = None  # and its voice (None: the engine's default)
+    auto: bool = False  # whether ``auto`` chose that engine
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,14 @@ def prepare(
     if on_count is not None:
         on_count(len(texts))
     # Worker processes can only recreate an engine voiceguide created itself (by its name).
-    engine_name = None if engine is not None else options.engine or DEFAULT_ENGINE
-    engine = engine or get_engine(options.engine)
+    engine_name, auto = None, False
+    if engine is None:
+        choice = choose_engine(options.engine, routine.language, options.voice)
+        engine_name, engine, auto = choice.name, choice.engine, choice.auto
     voice = options.voice or default_voice(engine, phrases)
+    rate = options.rate or default_rate(engine, phrases)
     cache = PhraseCache(options.cache_dir or default_cache_dir()) if options.cache else None
-    clips = synthesize(texts, engine, voice=voice, rate=options.rate, language=routine.language,
+    clips = synthesize(texts, engine, voice=voice, rate=rate, language=routine.language,
                        cache=cache, progress=progress, engine_name=engine_name,
                        jobs=options.jobs)
     timeline = compile_timeline(routine, phrases,
@@ -126,7 +132,7 @@ def prepare(
                          + "\n  Fix: lengthen those phases in the routine, shorten the cues, "
                          "or speak faster (--rate)")
     timeline = arrange(timeline, phrases, options.sound.cues, options.sound.chimes)
-    return Plan(routine, timeline, clips, options)
+    return Plan(routine, timeline, clips, options, engine_name or engine.id, voice, auto)
 
 
 def default_voice(engine: Engine, phrases: Phrases) -> str | None:
@@ -134,13 +140,18 @@ def default_voice(engine: Engine, phrases: Phrases) -> str | None:
     the language (an EngineError if it has none)."""
     if engine.id == "pyttsx3":
         return phrases.voice
-    language = phrases.language.lower().replace("_", "-")
-    for voice in engine.voices():
-        if any(lang.lower().replace("_", "-").startswith(language) for lang in voice.languages):
-            return voice.id
+    voice = language_voice(engine, phrases.language)
+    if voice is not None:
+        return voice
     raise EngineError(f"the {engine.id} engine has no voice for the language "
                       f"{phrases.language!r}.\n  Fix: use the default engine (pyttsx3) for this "
                       "routine, or choose a voice with --voice")
+
+
+def default_rate(engine: Engine, phrases: Phrases) -> int | None:
+    """The phrase file's espeak-ng rate for pyttsx3, which goes with its espeak-ng voice; None
+    (the engine's own pace) for another engine."""
+    return phrases.rate if engine.id == "pyttsx3" else None
 
 
 def preview(routine: Routine | str | Path, options: Options | None = None) -> Timeline:

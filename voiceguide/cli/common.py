@@ -17,7 +17,7 @@ import click
 
 from .. import config, pipeline
 from ..audio.options import CUE_MODES, DUCK_DB
-from ..engines import engine_names
+from ..engines import AUTO, ENGINE_ENV, engine_names
 from ..errors import InputError, VoiceguideError
 from ..format.text import for_terminal
 from ..model import LEVELS, Timeline
@@ -108,8 +108,7 @@ def routine_options(func: F) -> F:
         click.option("--level", type=click.Choice(LEVELS), default=None,
                      help="Pick the low, middle or high value of every range (reps 12-15); easy "
                      "makes rests ×1.25, hard ×0.8 (default: standard, or the config file's)."),
-        click.option("--engine", type=click.Choice(engine_names()), default=None,
-                     help="Speech engine (default: pyttsx3)."),
+        engine_option(),
         click.option("--voice", default=None,
                      help="Voice id, name or language (see 'voices'; default: the config "
                      "file's)."),
@@ -126,6 +125,23 @@ def routine_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def engine_option() -> Callable[[F], F]:
+    """``--engine``: auto (the default) or an engine by name."""
+    return click.option(
+        "--engine", type=click.Choice([AUTO, *engine_names()]), default=None,
+        help="Speech engine (default: auto, the clearest installed one for the routine's "
+        f"language: Piper for English when installed, else pyttsx3; ${ENGINE_ENV} sets another "
+        "default).")
+
+
+def show_engine(plan: pipeline.Plan) -> None:
+    """Say on stderr which engine and voice ``auto`` chose."""
+    if plan.auto:
+        click.echo(f"Voice: {plan.engine}, {plan.voice or 'its default voice'} (auto: the "
+                   f"clearest installed engine for '{plan.routine.language}'; --engine to "
+                   "choose another)", err=True)
 
 
 def cue_options(func: F) -> F:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from .. import config
-from ..engines import engine_names, get_engine
+from ..engines import choose_engine
 from ..format.load import list_templates
 from ..pipeline import load_routine
 from .common import (
+    engine_option,
     format_size,
     handle_errors,
 )
@@ -40,7 +41,7 @@ def config_command() -> None:
 
 
 @click.command()
-@click.option("--engine", type=click.Choice(engine_names()), default=None)
+@engine_option()
 @click.option("--language", default=None, help="Only voices for this language (e.g. en, de).")
 @handle_errors
 def voices(engine: str | None, language: str | None) -> None:
@@ -50,7 +51,7 @@ def voices(engine: str | None, language: str | None) -> None:
     Example:
       voiceguide voices --language en
     """
-    for voice in get_engine(engine).voices():
+    for voice in choose_engine(engine, language or "en").engine.voices():
         if language and not any(lang.lower().startswith(language.lower())
                                 for lang in voice.languages):
             continue

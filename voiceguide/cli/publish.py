@@ -11,7 +11,6 @@ import click
 
 from .. import config, pipeline
 from ..audio.options import SoundOptions
-from ..engines import engine_names
 from ..format.text import for_terminal
 from ..model import LEVELS
 from ..pipeline import resolve
@@ -20,6 +19,7 @@ from ..share import archive, bundle, serve, site
 from .common import (
     build_options,
     cue_options,
+    engine_option,
     format_time,
     handle_errors,
     mix_options,
@@ -101,8 +101,7 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
 @click.option("--image", default=None, metavar="URL", help="The feed's cover image (a URL).")
 @click.option("--level", type=click.Choice(LEVELS), default=None,
               help="Pick the low, middle or high value of every range.")
-@click.option("--engine", type=click.Choice(engine_names()), default=None,
-              help="Speech engine (default: pyttsx3).")
+@engine_option()
 @click.option("--voice", default=None, help="Voice id, name or language.")
 @click.option("--rate", type=click.IntRange(80, 450), default=None,
               help="Speaking rate in words per minute.")

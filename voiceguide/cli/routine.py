@@ -30,6 +30,7 @@ from .common import (
     handle_errors,
     mix_options,
     routine_options,
+    show_engine,
     show_warnings,
     wrap,
 )
@@ -90,6 +91,7 @@ def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | No
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    show_engine(plan)
     show_warnings(plan.timeline)
     click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {output} …",
                err=True)
@@ -103,6 +105,7 @@ def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
     jobs = batch.plan_jobs(routines, folder, fmt)
 
     def prepared(job: batch.Job, plan: pipeline.Plan) -> None:
+        show_engine(plan)
         show_warnings(plan.timeline)
         click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {job.output} …",
                    err=True)

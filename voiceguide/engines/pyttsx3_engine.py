@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError
@@ -26,6 +27,7 @@ DEFAULT_RATE = 200  # words per minute, pyttsx3's own default
 ATTEMPTS = 3
 RATE_ATTEMPTS = 20
 WAV_HEADER_BYTES = 44
+VARIANT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")  # an espeak-ng voice variant's name
 
 
 class Pyttsx3Engine:
@@ -72,7 +74,13 @@ class Pyttsx3Engine:
         return self._voices
 
     def find_voice(self, wanted: str) -> Voice:
-        """A voice by id, name or language (``gmw/en-us``, ``English (America)``, ``en-us``)."""
+        """A voice by id, name or language (``gmw/en-us``, ``English (America)``, ``en-us``);
+        on espeak-ng a ``+variant`` may follow (``gmw/de+m3``: a voice variant of espeak-ng's
+        ``voices/!v`` folder)."""
+        base, plus, variant = wanted.partition("+")
+        if plus and sys.platform.startswith("linux") and VARIANT.match(variant):
+            found = self.find_voice(base)
+            return Voice(f"{found.id}+{variant}", f"{found.name} ({variant})", found.languages)
         voices = self.voices()
         lowered = wanted.lower()
         for test in (

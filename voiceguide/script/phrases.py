@@ -16,6 +16,7 @@ from num2words import num2words
 from ..errors import InputError, RoutineError
 from ..format.load import templates_dir
 
+RATES = (80, 450)  # words per minute a phrase file's espeak-ng rate may be (the CLI's --rate range)
 REQUIRED = (
     "welcome", "safety", "exercise", "equipment", "setup", "tip", "plan_reps", "plan_reps_each",
     "plan_reps_alternate", "plan_duration", "plan_duration_each", "plan_sets", "set",
@@ -29,12 +30,14 @@ REQUIRED = (
 class Phrases:
     """A language's phrase templates and its default voice; with ``numbers: words`` whole
     numbers are written as words of the language ("drei", "quince"), so every engine says them
-    in that language."""
+    in that language. ``voice`` and ``rate`` (words per minute) are the espeak-ng voice and rate
+    used when none is chosen (None: espeak-ng's 200)."""
 
     language: str
     voice: str | None
     templates: dict[str, str]
     numbers: str = "digits"
+    rate: int | None = None
 
     def say(self, key: str, **fields: object) -> str:
         """The phrase ``key`` with its {fields} filled in."""
@@ -95,5 +98,10 @@ def _read(path: Path) -> Phrases:
     if numbers not in ("digits", "words"):
         raise RoutineError(f"'numbers' is {numbers!r}", source=path,
                            hint="write 'numbers: words' or 'numbers: digits'")
+    rate = data.get("rate")
+    if rate is not None and (not isinstance(rate, int) or not RATES[0] <= rate <= RATES[1]):
+        raise RoutineError(f"'rate' is {rate!r}", source=path,
+                           hint=f"write a whole number of words per minute, {RATES[0]} to "
+                           f"{RATES[1]}, or leave 'rate' out")
     return Phrases(str(data.get("language", path.stem)), str(voice) if voice else None, templates,
-                   numbers)
+                   numbers, rate)

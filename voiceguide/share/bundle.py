@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
-from ..engines import get_engine
+from ..engines import choose_engine
 from ..model import Routine
 from ..pipeline import load_routine
 from ..script.customize import customize
@@ -45,7 +45,7 @@ def render_key(source: Path, options: pipeline.Options) -> str:
     """A hash of everything a render depends on: the routine file, the options, the phrase file,
     the speech engine and its version, and voiceguide's version."""
     routine = load_routine(source)
-    engine = get_engine(options.engine)
+    engine = choose_engine(options.engine, routine.language, options.voice).engine
     phrase_file = phrases_dir() / f"{routine.language}.yaml"
     music = options.sound.music
     fields = [
@@ -141,7 +141,8 @@ def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Pat
         "routine": f"{name}.yaml", "audio": f"{name}.mp3", "cues": f"{name}.cues.json",
         "transcript": f"{name}.vtt", "duration": sheet.get("duration"),
         "source": source.name, "options": args,
-        "engine": options.engine or "pyttsx3", "voice": options.voice, "rate": options.rate,
+        "engine": choose_engine(options.engine, routine.language, options.voice).name,
+        "voice": options.voice, "rate": options.rate,
         "render_key": rendered.key,
     }
     with tempfile.TemporaryDirectory(prefix="voiceguide-bundle-") as staging:
