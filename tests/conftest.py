@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from pydub import AudioSegment
 
-import voiceguide
 from voiceguide import Options, Result
 from voiceguide.cli import cli
 from voiceguide.engines import Voice, get_engine
+from voiceguide.pipeline import Plan, prepare, render_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "templates" / "back-strengthening.yaml"
@@ -67,10 +67,17 @@ def espeak_by_default() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def seed_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
-    """The seed template rendered once to MP3 at default settings."""
+def seed_plan() -> Plan:
+    """The seed template prepared at default settings: its timeline and its synthesized clips."""
+    return prepare("back-strengthening", Options())
+
+
+@pytest.fixture(scope="session")
+def seed_render(seed_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The seed template rendered once to MP3 at default settings (``voiceguide.render``'s
+    steps: the plan above, then mixed and encoded)."""
     out = tmp_path_factory.mktemp("seed") / "back-strengthening.mp3"
-    return voiceguide.render("back-strengthening", out, Options())
+    return render_plan(seed_plan, out)
 
 
 SMALL = """\

@@ -5,58 +5,49 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from voiceguide.cli import cli
-
 from audio_checks import RATE, decode
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    return result.exit_code, result.stdout, result.stderr
+from conftest import run_cli
 
 
 def test_validate_ok_and_bad(tmp_path: Path) -> None:
-    code, out, _ = run("validate", "back-strengthening")
+    code, out, _ = run_cli("validate", "back-strengthening")
     assert code == 0 and "OK, 'Back strengthening exercises', 5 exercises" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    reps: 15-12\n"
                    "    rep:\n      - hold: 3\n", encoding="utf-8")
-    code, out, err = run("validate", str(bad))
+    code, out, err = run_cli("validate", str(bad))
     assert code == 2
     assert err == (f"Error: {bad}, line 5: 'exercises[1] (a).reps' is reversed (15-12)\n"
                    "  Fix: write \"12-15\"\n")
 
 
 def test_missing_routine_lists_the_templates(tmp_path: Path) -> None:
-    code, _, err = run("render", str(tmp_path / "nope.yaml"))
+    code, _, err = run_cli("render", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "no such routine file or bundled template" in err
     assert "back-strengthening" in err
 
 
 def test_unknown_reps_id_lists_the_valid_ones(tmp_path: Path) -> None:
-    code, _, err = run("preview", "back-strengthening", "--reps", "back-strech=3")
+    code, _, err = run_cli("preview", "back-strengthening", "--reps", "back-strech=3")
     assert code == 2
     assert "no exercise with the id 'back-strech'. Did you mean 'back-stretch'?" in err
     assert "general-back-stretch, oblique-crunch, back-stretch" in err
-    code, _, err = run("render", "back-strengthening", "--reps", "back-stretch",
+    code, _, err = run_cli("render", "back-strengthening", "--reps", "back-stretch",
                        "-o", str(tmp_path / "x.mp3"))
     assert code == 2 and "is not ID=N" in err
     assert not (tmp_path / "x.mp3").exists()
 
 
 def test_usage_errors_exit_2() -> None:
-    code, _, err = run("render", "back-strengthening", "--format", "ogg")
+    code, _, err = run_cli("render", "back-strengthening", "--format", "ogg")
     assert code == 2 and "Invalid value for '--format'" in err
-    code, _, err = run("preview", "back-strengthening", "--rate", "5")
+    code, _, err = run_cli("preview", "back-strengthening", "--rate", "5")
     assert code == 2 and "Invalid value for '--rate'" in err
 
 
 def test_preview_json_and_table(small_routine_file: Path) -> None:
-    code, out, _ = run("preview", str(small_routine_file), "--json")
+    code, out, _ = run_cli("preview", str(small_routine_file), "--json")
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"title", "duration", "segments"}
@@ -65,14 +56,14 @@ def test_preview_json_and_table(small_routine_file: Path) -> None:
     first = data["segments"][0]
     assert set(first) == {"start", "end", "kind", "text", "exercise"}
     assert first["text"] == "Small test routine." and first["exercise"] is None
-    code, out, _ = run("preview", str(small_routine_file))
+    code, out, _ = run_cli("preview", str(small_routine_file))
     assert code == 0
     assert "Exercise 1 of 3: Leg lift." in out and "Total: " in out
 
 
 def test_render_prints_path_and_length(small_routine_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "small.mp3"
-    code, stdout, _ = run("render", str(small_routine_file), "-o", str(out), "--rate", "180")
+    code, stdout, _ = run_cli("render", str(small_routine_file), "-o", str(out), "--rate", "180")
     assert code == 0
     assert stdout.startswith(f"{out}  (")
     seconds = float(stdout.split(", ")[1].split(" s)")[0])
@@ -80,9 +71,9 @@ def test_render_prints_path_and_length(small_routine_file: Path, tmp_path: Path)
 
 
 def test_templates_and_voices() -> None:
-    code, out, _ = run("templates")
+    code, out, _ = run_cli("templates")
     assert code == 0 and out.startswith("back-strengthening")
-    code, out, _ = run("voices", "--language", "en")
+    code, out, _ = run_cli("voices", "--language", "en")
     assert code == 0 and "gmw/en-us" in out
-    code, _, err = run("render", "back-strengthening", "--voice", "xx-nonexistent")
+    code, _, err = run_cli("render", "back-strengthening", "--voice", "xx-nonexistent")
     assert code == 1 and "no voice 'xx-nonexistent'" in err and "voiceguide voices" in err

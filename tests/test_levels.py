@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_sound import ebur128
 
 import voiceguide
 from voiceguide import Options
@@ -18,6 +17,8 @@ from voiceguide.audio.master import CEILING, placements
 from voiceguide.audio.mix import float_chunks, mix, total_frames, track_for
 from voiceguide.audio.options import SoundOptions
 from voiceguide.pipeline import prepare
+
+from audio_checks import ebur128
 
 
 def test_k_weighting_at_48_khz_is_bs1770s_table() -> None:

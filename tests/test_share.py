@@ -15,23 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from voiceguide import Customization, InputError, Options
-from voiceguide.cli import cli
 from voiceguide.share.archive import MAX_FILES, import_bundle, routine_from_bundle
 from voiceguide.share.bundle import bundle
 
 from audio_checks import RATE, decode
-from conftest import SMALL
+from conftest import SMALL, run_cli
 
 NAMES = {"index.html", "manifest.json", "small.yaml", "small.mp3", "small.cues.json", "small.vtt"}
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    return result.exit_code, result.stdout, result.stderr
 
 
 def listing(root: Path) -> list[tuple[str, int, int]]:
@@ -103,7 +95,7 @@ def test_bundle_reuses_a_current_render_and_renders_again_when_anything_changes(
     source.write_text(SMALL.replace("reps: 3", "reps: 1"), encoding="utf-8")
     edited = bundle(source, Options(rate=260), tmp_path / "d.zip", renders)
     assert not edited.render.reused
-    code, _, err = run("bundle", str(source), "-o", str(tmp_path / "d.zip"))
+    code, _, err = run_cli("bundle", str(source), "-o", str(tmp_path / "d.zip"))
     assert code == 2 and "already exists" in err and "--force" in err
 
 
@@ -116,7 +108,7 @@ def test_import_unpacks_and_writes_its_own_player_page(made: tuple[Path, Path],
             if name == "index.html":
                 data = data.replace(b"<main>", b"<main><script>alert('hi')</script>")
             archive.writestr(name, data)
-    code, out, _ = run("import", str(tampered), "-d", str(tmp_path / "in" / "shared"))
+    code, out, _ = run_cli("import", str(tampered), "-d", str(tmp_path / "in" / "shared"))
     assert code == 0, out
     folder = tmp_path / "in" / "shared"
     assert {p.name for p in folder.iterdir()} == NAMES
@@ -134,11 +126,11 @@ def test_import_refuses_to_overwrite_unless_forced(made: tuple[Path, Path], tmp_
     (folder / "small.yaml").write_text("my own routine", encoding="utf-8")
     (folder / "notes.txt").write_text("keep me", encoding="utf-8")
     before = listing(tmp_path)
-    code, _, err = run("import", str(made[0]), "-d", str(folder))
+    code, _, err = run_cli("import", str(made[0]), "-d", str(folder))
     assert code == 2
     assert "already has" in err and "small.yaml" in err and "--force" in err
     assert listing(tmp_path) == before
-    code, _, _ = run("import", str(made[0]), "-d", str(folder), "--force")
+    code, _, _ = run_cli("import", str(made[0]), "-d", str(folder), "--force")
     assert code == 0
     assert (folder / "small.yaml").read_text(encoding="utf-8").startswith("title: Small")
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -147,7 +139,7 @@ def test_import_refuses_to_overwrite_unless_forced(made: tuple[Path, Path], tmp_
 def test_import_defaults_to_a_folder_named_after_the_bundle(
         made: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run("import", str(made[0]))
+    code, out, _ = run_cli("import", str(made[0]))
     assert code == 0 and "small/index.html" in out.replace("\\", "/")
     assert {p.name for p in (tmp_path / "small").iterdir()} == NAMES
 
@@ -155,9 +147,9 @@ def test_import_defaults_to_a_folder_named_after_the_bundle(
 def test_render_and_preview_accept_a_bundle(made: tuple[Path, Path], members: dict[str, bytes],
                                             tmp_path: Path) -> None:
     sheet = json.loads(members["small.cues.json"])
-    code, out, _ = run("preview", str(made[0]))
+    code, out, _ = run_cli("preview", str(made[0]))
     assert code == 0 and "1. Leg lift — 2 reps" in out
-    code, _, _ = run("render", str(made[0]), "-o", str(tmp_path / "again.mp3"))
+    code, _, _ = run_cli("render", str(made[0]), "-o", str(tmp_path / "again.mp3"))
     assert code == 0
     assert abs(decode(tmp_path / "again.mp3").size / RATE - sheet["duration"]) < 0.05
     extracted = routine_from_bundle(made[0])
@@ -316,7 +308,7 @@ def test_hostile_bundles_are_refused_and_nothing_is_written(
     inbox.mkdir()
     (inbox / "notes.txt").write_text("mine", encoding="utf-8")
     before = listing(tmp_path)
-    code, out, err = run("import", str(hostile), "-d", str(inbox / "shared"))
+    code, out, err = run_cli("import", str(hostile), "-d", str(inbox / "shared"))
     assert code == 2, out
     assert err.startswith("Error: ") and message in err, err
     assert "Fix:" in err

@@ -13,15 +13,13 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from mutagen.id3 import ID3
 
-from voiceguide.cli import cli
 from voiceguide.share.serve import make_server
 from voiceguide.share.site import Site, build_site
 
 from audio_checks import RATE, decode
-from conftest import SMALL
+from conftest import SMALL, run_cli
 
 BASE = "https://example.org/coach/"
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -33,12 +31,6 @@ ROUTINES = {
     "third.yaml": SMALL.replace("Small test routine", "Third routine & more")
                        .replace("duration: 12", "duration: 10"),
 }
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    return result.exit_code, result.stdout, result.stderr
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
@@ -195,16 +187,16 @@ def test_server_answers_on_loopback_with_byte_ranges(library: tuple[Path, Path, 
 def test_site_command_and_its_errors(library: tuple[Path, Path, Site], tmp_path: Path) -> None:
     folder, site, _ = library
     copy = shutil.copytree(site, tmp_path / "site")
-    code, out, _ = run("site", str(folder), "-o", str(copy), "--base-url", BASE)
+    code, out, _ = run_cli("site", str(folder), "-o", str(copy), "--base-url", BASE)
     assert code == 0 and "3 routines, 0 rendered, 0 files written" in out
-    code, _, err = run("site", str(folder), "-o", str(tmp_path / "x"), "--base-url", "example")
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "x"), "--base-url", "example")
     assert code == 2 and "--base-url 'example' is not the web address" in err
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "a.yaml").write_text(SMALL, encoding="utf-8")
     (bad / "b.yaml").write_text("title: B\n", encoding="utf-8")
-    code, _, err = run("site", str(bad), "-o", str(tmp_path / "out"), "--base-url", BASE)
+    code, _, err = run_cli("site", str(bad), "-o", str(tmp_path / "out"), "--base-url", BASE)
     assert code == 2 and "b.yaml" in err and "'routine' is missing 'exercises'" in err
     assert not (tmp_path / "out").exists()
-    code, _, err = run("serve", str(tmp_path / "nothing"))
+    code, _, err = run_cli("serve", str(tmp_path / "nothing"))
     assert code == 2 and "has no index.html" in err

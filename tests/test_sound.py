@@ -3,7 +3,6 @@ decoded audio (ffmpeg's ebur128 filter and numpy), never taken from the code tha
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -18,26 +17,26 @@ from voiceguide.audio.options import SoundOptions
 from voiceguide.audio.sounds import TONES, arrange, countdowns
 from voiceguide.cli import cli
 from voiceguide.model import Segment, Timeline
+from voiceguide.pipeline import prepare, render_plan
 from voiceguide.script.phrases import load_phrases
 
-from audio_checks import RATE, dbfs, decode, probe, silent_until
+from audio_checks import (
+    RATE,
+    chapters,
+    check_speech_and_silence,
+    dbfs,
+    decode,
+    ebur128,
+    probe,
+    seconds,
+    tags,
+)
+from conftest import SMALL
 
 START_CHIME_HZ = 1046.5  # the first note of the start chime (C6)
 END_CHIME_HZ = 1568.0  # the first note of the end chime (G6)
 TICK_HZ = 1800.0
 BELL_HZ = 440.0
-
-
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) of a file, by ffmpeg's ebur128 filter."""
-    log = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
-                          "ebur128=peak=true", "-f", "null", "-"],
-                         capture_output=True, text=True, check=True).stderr
-    summary = log[log.rfind("Summary:"):]
-    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
-    assert integrated and peak, summary
-    return float(integrated.group(1)), float(peak.group(1))
 
 
 def tone_prominence(samples: np.ndarray, start: float, frequency: float,
@@ -56,7 +55,7 @@ def tone_prominence(samples: np.ndarray, start: float, frequency: float,
 def test_seed_render_is_at_minus_19_lufs_mono_with_true_peak_under_minus_1(
         seed_render: Result) -> None:
     integrated, peak = ebur128(seed_render.path)
-    assert integrated == pytest.approx(-19.0, abs=1.0)
+    assert integrated == pytest.approx(-19.0, abs=0.5)
     assert peak <= -1.0
 
 
@@ -138,11 +137,8 @@ def test_tones_mode_ticks_where_the_numbers_were(small_routine_file: Path,
         assert tone_prominence(samples, number.start, TICK_HZ, length=0.06) > 12, number
         after = samples[round((number.start + 0.08) * RATE): round(number.end * RATE)]
         assert dbfs(after) < -50, number  # … and no spoken number after it
-    for segment in result.timeline.segments:  # all else silent stays silent
-        end = silent_until(segment, result.timeline.sounds)
-        if segment.kind == "silence" and end > segment.start + 0.002:
-            lo, hi = round(segment.start * RATE) + 1, round(end * RATE) - 1
-            assert not samples[lo:hi].any(), segment
+    # all else silent stays silent
+    check_speech_and_silence(samples, result.timeline, edge=1 / RATE, digital=True)
 
 
 def test_both_mode_ticks_on_the_spoken_numbers(small_routine_file: Path, tmp_path: Path) -> None:
@@ -169,12 +165,6 @@ def make_music(path: Path, seconds: float) -> Path:
     return path
 
 
-def decode_stereo(path: Path, rate: int = 44100) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "2",
-                          "-ar", str(rate), "-"], check=True, capture_output=True).stdout
-    return np.frombuffer(raw, dtype="<i2").astype(np.float64).reshape(-1, 2) / 32768.0
-
-
 def test_music_bed_is_ducked_under_speech_and_the_loudness_holds(
         small_routine_file: Path, tmp_path: Path) -> None:
     music = make_music(tmp_path / "bed.mp3", 30.0)  # shorter than the session: it loops
@@ -183,11 +173,11 @@ def test_music_bed_is_ducked_under_speech_and_the_loudness_holds(
     info = probe(result.path)["streams"][0]
     assert int(info["sample_rate"]) == 44100 and info["channels"] == 2
     integrated, peak = ebur128(result.path)
-    assert integrated == pytest.approx(-16.0, abs=1.0)
+    assert integrated == pytest.approx(-16.0, abs=0.5)
     assert peak <= -1.0
-    stereo = decode_stereo(result.path)
+    stereo = decode(result.path, 44100, 2)
     assert stereo.shape[0] / 44100 == pytest.approx(result.timeline.duration, abs=0.05)
-    bed = (stereo[:, 0] - stereo[:, 1]) / 2  # the music alone
+    bed = (stereo[:, 0].astype(np.float64) - stereo[:, 1]) / 2  # the music alone
 
     def level(start: float, end: float) -> float:
         part = bed[round(start * 44100): round(end * 44100)]
@@ -198,31 +188,66 @@ def test_music_bed_is_ducked_under_speech_and_the_loudness_holds(
     free = [level(s.start + 1.2, s.end - 0.4) for s in result.timeline.segments
             if s.kind == "silence" and s.duration > 3.0 and s.end < result.timeline.duration - 10]
     assert len(under) >= 3 and len(free) >= 2
-    assert float(np.median(free)) - float(np.median(under)) == pytest.approx(12.0, abs=2.0)
+    assert float(np.median(free)) - float(np.median(under)) == pytest.approx(12.0, abs=1.0)
     assert level(25, 35) > -40  # still playing after the 30 s file ended: looped
     assert level(result.timeline.duration - 0.3, result.timeline.duration) \
         < float(np.median(free)) - 20  # faded out at the end
 
 
-@pytest.mark.parametrize("fmt,rate,chapters", [("mp3", 44100, True), ("m4a", 44100, True),
-                                               ("opus", 48000, True), ("wav", 44100, False)])
-def test_formats_decode_to_the_timeline_length_with_tags(
-        small_routine_file: Path, tmp_path: Path, fmt: str, rate: int, chapters: bool) -> None:
-    options = Options(sound=SoundOptions(channels=2, loudness=-18.0))
-    result = voiceguide.render(small_routine_file, tmp_path / f"small.{fmt}", options, fmt=fmt)
-    info = probe(result.path)
-    stream = info["streams"][0]
-    assert int(stream["sample_rate"]) == rate and stream["channels"] == 2
-    tags = {k.lower(): v for k, v in {**stream.get("tags", {}),
-                                      **info["format"].get("tags", {})}.items()}
-    assert tags["title"] == "Small test routine" and tags["artist"] == "Test Author"
-    found = [c["tags"]["title"] for c in info.get("chapters", [])]
-    expected = [c.title for c in result.timeline.chapters]
-    assert found == (expected if chapters else [])
-    samples = decode(result.path)
-    assert samples.size / RATE == pytest.approx(result.timeline.duration, abs=0.05)
+FORMATS = {"mp3": 44100, "m4a": 44100, "opus": 48000, "wav": 44100}
+
+
+@pytest.fixture(scope="module")
+def formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    """The small routine rendered once in each format, stereo, at -18 LUFS."""
+    folder = tmp_path_factory.mktemp("formats")
+    source = folder / "small.yaml"
+    source.write_text(SMALL, encoding="utf-8")
+    plan = prepare(source, Options(sound=SoundOptions(channels=2, loudness=-18.0)))
+    return {fmt: render_plan(plan, folder / f"small.{fmt}", fmt) for fmt in FORMATS}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_formats_are_tagged_at_their_rate_and_loudness(formats: dict[str, Result],
+                                                       fmt: str) -> None:
+    result = formats[fmt]
+    stream = probe(result.path)["streams"][0]
+    assert int(stream["sample_rate"]) == FORMATS[fmt] and stream["channels"] == 2
+    found = tags(result.path)
+    assert found["title"] == "Small test routine" and found["artist"] == "Test Author"
     integrated, peak = ebur128(result.path)
-    assert integrated == pytest.approx(-18.0, abs=1.0) and peak <= -1.0
+    assert integrated == pytest.approx(-18.0, abs=0.5) and peak <= -1.0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_formats_decode_to_the_timeline_length(formats: dict[str, Result], fmt: str) -> None:
+    """README: MP3, Opus and WAV exactly (here: to the millisecond); AAC pads the end, by less
+    than one 1024-sample frame."""
+    result = formats[fmt]
+    padding = seconds(result.path, FORMATS[fmt]) - result.timeline.duration
+    if fmt == "m4a":
+        assert 0 <= padding <= 1024 / FORMATS[fmt] + 0.001
+    else:
+        assert padding == pytest.approx(0.0, abs=0.001)
+
+
+OPUS_CHAPTERS_LATE = pytest.mark.xfail(
+    strict=True, reason="issue #11: Debian's ffmpeg 5.1 writes Ogg Opus chapters 1 s late")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4a", pytest.param("opus", marks=OPUS_CHAPTERS_LATE),
+                                 "wav"])
+def test_chapters_start_and_end_on_the_millisecond_in_every_format(
+        formats: dict[str, Result], fmt: str) -> None:
+    """Chapter titles and times as each format stores them, read back (WAV has none)."""
+    result = formats[fmt]
+    found = chapters(result.path)
+    expected = result.timeline.chapters if fmt != "wav" else ()
+    assert [c.title for c in found] == [c.title for c in expected]
+    for chapter, want in zip(found, expected, strict=True):
+        assert chapter.start == pytest.approx(want.start, abs=0.001), chapter
+        if chapter.end is not None:
+            assert chapter.end == pytest.approx(want.end, abs=0.001), chapter
 
 
 def test_no_chimes_means_no_sounds_and_no_bell(small_routine_file: Path) -> None:

@@ -1,8 +1,11 @@
 """Timing you can trust, measured in the rendered audio: onsets, silences, length, chapters, and
 the cue sheet and transcript that travel with a render.
 
-Onsets are found by our own analysis of the decoded samples (tests/audio_checks.py): the first
-millisecond whose peak passes -40 dBFS near the scheduled time.
+Two kinds of check, both by our own analysis of the decoded samples (tests/audio_checks.py):
+the README's rules themselves (every hold and countdown the routine calls for, its numbers found
+in the audio one beat apart; each spoken segment cross-correlated with its own synthesized clip,
+so a wrong clip in a slot fails), and the audio against the render's timeline (each onset, the
+first millisecond whose peak passes -40 dBFS near the scheduled time, within 20 ms).
 """
 
 from __future__ import annotations
@@ -11,32 +14,47 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
 import voiceguide
 from voiceguide import Customization, Options, Result
+from voiceguide.pipeline import Plan, prepare, render_plan
 from voiceguide.script.cues import vtt_time
 
-from audio_checks import RATE, dbfs, decode, envelope, measured_onset, probe, silent_until
+from audio_checks import (
+    CODEC_EDGE,
+    RATE,
+    check_rules,
+    check_speech_and_silence,
+    decode,
+    envelope,
+    measured_onset,
+    probe,
+)
 
 TOLERANCE = 0.020  # seconds: onsets and length
-CODEC_EDGE = 0.020  # MP3 spreads a transition over about 20 ms (measured: -56 dBFS beyond it)
 COUNTS = re.compile(r"^(Hold|\d+|Last one, \d+|(Last one\. )?(Right|Left), \d+)\.$")
 
 
 @pytest.fixture(scope="module")
-def slow_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
-    out = tmp_path_factory.mktemp("tempo") / "slow.mp3"
-    return voiceguide.render("back-strengthening", out,
-                             Options(choices=Customization(tempo=1.5)))
+def slow_plan() -> Plan:
+    return prepare("back-strengthening", Options(choices=Customization(tempo=1.5)))
 
 
 @pytest.fixture(scope="module")
-def fast_render(tmp_path_factory: pytest.TempPathFactory) -> Result:
-    out = tmp_path_factory.mktemp("rate") / "fast.mp3"
-    return voiceguide.render("back-strengthening", out, Options(rate=220))
+def slow_render(slow_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    return render_plan(slow_plan, tmp_path_factory.mktemp("tempo") / "slow.mp3")
+
+
+@pytest.fixture(scope="module")
+def fast_plan() -> Plan:
+    return prepare("back-strengthening", Options(rate=220))
+
+
+@pytest.fixture(scope="module")
+def fast_render(fast_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    return render_plan(fast_plan, tmp_path_factory.mktemp("rate") / "fast.mp3")
 
 
 def onset_errors(result: Result) -> dict[str, list[float]]:
@@ -52,8 +70,10 @@ def onset_errors(result: Result) -> dict[str, list[float]]:
     return errors
 
 
-def check_timing(result: Result) -> float:
-    """Every check of the issue on one render; returns the worst onset error (s)."""
+def check_timing(result: Result, plan: Plan, beat: float = 1.0) -> float:
+    """The README's rules measured in the audio (runs on the beat, every clip in its slot), then
+    the audio against the timeline; returns the worst onset error (s)."""
+    check_rules(result.path, plan.timeline, plan.routine, plan.clips, beat)
     samples = decode(result.path)
     assert abs(samples.size / RATE - result.timeline.duration) <= TOLERANCE
     errors = onset_errors(result)
@@ -63,36 +83,23 @@ def check_timing(result: Result) -> float:
     assert len(counted) == 373
     worst = max(abs(e) for found in errors.values() for e in found)
     assert worst <= TOLERANCE, {t: e for t, e in errors.items() if max(map(abs, e)) > TOLERANCE}
-    for segment in result.timeline.segments:
-        end = silent_until(segment, result.timeline.sounds)
-        if segment.kind == "silence" and end - segment.start > 2 * CODEC_EDGE + 0.001:
-            inner = samples[round((segment.start + CODEC_EDGE) * RATE):
-                            round((end - CODEC_EDGE) * RATE)]
-            assert dbfs(inner) < -50, segment
+    check_speech_and_silence(samples, result.timeline)
     return worst
 
 
-def test_seed_at_default_settings_is_on_time(seed_render: Result) -> None:
-    check_timing(seed_render)
+def test_seed_at_default_settings_is_on_time(seed_render: Result, seed_plan: Plan) -> None:
+    check_timing(seed_render, seed_plan)
 
 
-def test_seed_at_tempo_one_and_a_half_is_on_time(slow_render: Result,
+def test_seed_at_tempo_one_and_a_half_is_on_time(slow_render: Result, slow_plan: Plan,
                                                  seed_render: Result) -> None:
-    check_timing(slow_render)
+    check_timing(slow_render, slow_plan, beat=1.5)
     assert slow_render.timeline.duration > seed_render.timeline.duration * 1.3
-    # a hold's numbers come 1.5 s apart in the audio
-    env = envelope(decode(slow_render.path))
-    speech = slow_render.timeline.speech
-    hold = next(i for i, s in enumerate(speech) if s.text == "Hold.")
-    times = [measured_onset(env, s.start, speech[i - 1].end + CODEC_EDGE)
-             for i, s in zip(range(hold, hold + 3), speech[hold: hold + 3])]
-    assert [s.text for s in speech[hold: hold + 3]] == ["Hold.", "4.", "3."]
-    assert all(t is not None for t in times)
-    assert np.diff(np.array(times, dtype=float)) == pytest.approx([1.5, 1.5], abs=2 * TOLERANCE)
 
 
-def test_seed_at_rate_220_is_on_time(fast_render: Result, seed_render: Result) -> None:
-    check_timing(fast_render)
+def test_seed_at_rate_220_is_on_time(fast_render: Result, fast_plan: Plan,
+                                     seed_render: Result) -> None:
+    check_timing(fast_render, fast_plan)
     assert not fast_render.timeline.warnings
     spoken = sum(s.duration for s in fast_render.timeline.speech)
     assert spoken < sum(s.duration for s in seed_render.timeline.speech)
@@ -160,13 +167,7 @@ def test_wav_silences_are_digital_silence(small_routine_file: Path, tmp_path: Pa
     result = voiceguide.render(small_routine_file, tmp_path / "small.wav", fmt="wav")
     samples = decode(result.path)
     assert samples.size == round(result.timeline.duration * RATE)
-    for segment in result.timeline.segments:
-        lo = round(segment.start * RATE)
-        hi = round(silent_until(segment, result.timeline.sounds) * RATE)
-        if segment.kind == "silence":
-            assert not samples[lo + 1: hi - 1].any(), segment
-        else:
-            assert dbfs(samples[lo: lo + round(0.005 * RATE)]) > -60, segment
+    check_speech_and_silence(samples, result.timeline, edge=1 / RATE, digital=True)
 
 
 def test_vtt_time_format() -> None:
