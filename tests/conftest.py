@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Browser, sync_playwright
 from pydub import AudioSegment
 
 from voiceguide import Options, Result
@@ -64,6 +65,24 @@ def espeak_by_default() -> Iterator[None]:
     pyttsx3 here (tests of ``auto`` unset it; tests of Piper ask for it by name)."""
     with environment("VOICEGUIDE_ENGINE", "pyttsx3"):
         yield
+
+
+CHROMIUM = os.environ.get("VOICEGUIDE_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync",
+         "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium (scripts/setup.sh test installs it), driven by Playwright,
+    which never downloads a browser here: it runs /usr/bin/chromium (or $VOICEGUIDE_CHROMIUM)."""
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: run 'scripts/setup.sh test'"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                              timeout=60_000)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from voiceguide import Options, Result
 from voiceguide.script.cues import clock
@@ -28,21 +26,7 @@ from voiceguide.share.site import build_site
 
 from conftest import SEED, SMALL
 
-CHROMIUM = os.environ.get("VOICEGUIDE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync",
-         "--autoplay-policy=no-user-gesture-required"]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: run 'scripts/setup.sh test'"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                              timeout=60_000)
-        yield launched
-        launched.close()
 
 
 @dataclass

@@ -10,7 +10,7 @@ import signal
 
 import click
 
-from . import library, publish, routine
+from . import library, publish, routine, studio
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +39,7 @@ cli.add_command(publish.bundle_command)
 cli.add_command(publish.import_command)
 cli.add_command(publish.site_command)
 cli.add_command(publish.serve_command)
+cli.add_command(studio.studio_command)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -51,7 +51,7 @@ def check_output(source: Path, output: Path, force: bool) -> None:
 
 def variant_text(source_text: str, routine: Routine, derived_from: str) -> str:
     """The source routine's YAML text with ``routine``'s values, comments and order kept."""
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     doc = yaml.load(source_text)
     _apply(doc, routine, derived_from)
     out = io.StringIO()
@@ -59,7 +59,8 @@ def variant_text(source_text: str, routine: Routine, derived_from: str) -> str:
     return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
+    """ruamel.yaml's round-trip parser and writer, set up as routine files are laid out."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 100

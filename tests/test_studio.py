@@ -1,0 +1,247 @@
+"""voiceguide studio in a real browser (Debian's headless Chromium, driven with Playwright), and
+its safety checks over plain HTTP.
+
+Screenshots at phone and desktop width go to ``tests/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from voiceguide.format.load import load_routine
+from voiceguide.studio import server
+
+from audio_checks import RATE, decode
+from conftest import ROOT, SEED
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture
+def studio(tmp_path: Path) -> Iterator[server.Running]:
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    running = server.start(folder)
+    yield running
+    running.stop()
+
+
+def wait_until(page: Page, expression: str, timeout: float = 30.0) -> None:
+    """Poll ``expression`` (no wait_for_function: the page's CSP refuses 'unsafe-eval')."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.05)
+
+
+def field(path: str) -> str:
+    return f"[data-path='{path}']"
+
+
+def checked(page: Page) -> int:
+    return int(page.evaluate("() => Number(document.body.dataset.checked || 0)"))
+
+
+def edit(page: Page, selector: str, value: str) -> None:
+    """Type into a form field and wait for the preview of that edit."""
+    before = checked(page)
+    page.fill(selector, value)
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+
+
+def issue_text(page: Page, path: str) -> str:
+    return page.locator(f"{field(path)} > .issues, {field(path)} > .item-body > .issues"
+                        ).inner_text()
+
+
+def decoded_seconds(path: Path) -> float:
+    """The file's length as ffmpeg decodes it (samples counted, not the header's estimate)."""
+    return float(decode(path).size / RATE)
+
+
+def open_studio(browser: Browser, running: server.Running, viewport: dict[str, int]
+                ) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport=viewport, accept_downloads=True)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(running.url)
+    wait_until(page, "document.querySelectorAll('#templates .card').length > 0")
+    return page, errors
+
+
+def test_a_routine_made_with_the_form_only_renders_plays_and_downloads(
+        browser: Browser, studio: server.Running) -> None:
+    page, errors = open_studio(browser, studio, DESKTOP)
+    assert "token" not in page.url  # the token left the address bar for a cookie
+    page.fill("#new-title", "Two moves")
+    page.click("text=New from scratch")
+    wait_until(page, "document.getElementById('total').dataset.seconds")
+    assert page.locator("#file-name").inner_text() == "two-moves.yaml"
+    first_total = float(page.locator("#total").get_attribute("data-seconds") or 0)
+    assert first_total > 30  # the 30-second exercise of a new routine, with its words
+
+    # a second exercise: its empty id is an error shown at the id field, fixed there
+    before = checked(page)
+    page.click("text=+ Add exercise")
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    assert "'exercises[2].id' is empty" in issue_text(page, "exercises.1.id")
+    assert page.locator("#validity").inner_text() == "1 error"
+    edit(page, f"{field('exercises.1.id')} input", "wall-sit")
+    assert issue_text(page, "exercises.1.id") == ""
+    assert "neither 'reps' nor 'duration'" in issue_text(page, "exercises.1")
+    before = checked(page)
+    page.locator(f"{field('exercises.1')} .add-field").first.select_option("duration")
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    edit(page, f"{field('exercises.1.duration')} input", "20")
+    assert "is empty" in issue_text(page, "exercises.1.name")
+    edit(page, f"{field('exercises.1.name')} input", "Wall sit")
+    wait_until(page, "document.getElementById('validity').textContent === 'valid'")
+    wait_until(page, "!document.getElementById('preview-state').textContent")
+    total = float(page.locator("#total").get_attribute("data-seconds") or 0)
+    assert total > first_total + 20
+    titles = page.locator("#timeline .what").all_inner_texts()
+    assert titles[1:3] == ["1. First exercise — 30 s", "2. Wall sit — 20 s"]
+    assert page.locator("[data-length='exercises.1']").inner_text() != ""
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-editor-desktop.png"), full_page=True)
+    page.click("#tab-yaml")
+    yaml_text = page.locator("#yaml").input_value()
+    assert "  - id: wall-sit\n    name: Wall sit\n    duration: 20\n" in yaml_text
+    page.click("#tab-form")
+
+    # render (saving first), play in the bundles' player, download the MP3
+    page.click("#render")
+    wait_until(page, "document.getElementById('render-result').dataset.duration", 120)
+    assert page.locator("#status").inner_text() == "Saved"
+    routine = load_routine(studio.studio.folder.root / "two-moves.yaml")
+    assert [e.id for e in routine.exercises] == ["first-exercise", "wall-sit"]
+    frame = page.frame_locator("#player")
+    frame.locator("#chapters button").first.wait_for()
+    player = page.frames[1]
+    wait_until(player, "document.getElementById('audio').readyState >= 1")
+    assert abs(player.evaluate("document.getElementById('audio').duration") - total) < 0.1
+    player.evaluate("(() => { const a = document.getElementById('audio'); a.muted = true; "
+                    "a.play(); })()")
+    wait_until(player, "document.getElementById('audio').currentTime > 0.5")
+    with page.expect_download() as download:
+        page.click("#download-audio")
+    mp3 = Path(download.value.path())
+    assert abs(decoded_seconds(mp3) - total) < 0.05
+    rendered = float(page.locator("#render-result").get_attribute("data-duration") or 0)
+    assert abs(rendered - total) < 0.002  # the preview's lengths are the render's
+    page.screenshot(path=str(ARTIFACTS / "studio-render-desktop.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_template_copy_keeps_its_comments_and_edits_survive_a_reload(
+        browser: Browser, studio: server.Running) -> None:
+    page, errors = open_studio(browser, studio, PHONE)
+    wait_until(page, "![...document.querySelectorAll('#templates .length')]"
+               ".some((e) => e.textContent === '…')", 60)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-library-phone.png"))
+    page.locator("#templates .card[data-name='back-strengthening'] button").click()
+    wait_until(page, "document.getElementById('total').dataset.seconds", 60)
+    edit(page, f"{field('defaults.rest')} input", "25")
+    # the template's five exercises start folded: unfold the first one
+    assert not page.locator(f"{field('exercises.0.name')} input").is_visible()
+    page.click(f"{field('exercises.0')} > .item-head > .fold")
+    edit(page, f"{field('exercises.0.name')} input", "Knees to chest")
+    assert page.locator("#status").inner_text() == "Unsaved changes"
+    page.screenshot(path=str(ARTIFACTS / "studio-editor-phone.png"))
+    page.locator("#total").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "studio-preview-phone.png"))
+
+    # unsaved edits survive a reload
+    page.reload()
+    wait_until(page, "document.getElementById('total').dataset.seconds", 60)
+    assert page.locator(f"{field('exercises.0.name')} input").input_value() == "Knees to chest"
+    page.click(f"{field('exercises.0')} > .item-head > .fold")
+    assert "restored" in page.locator("#notice").inner_text()
+
+    page.click("#save")
+    wait_until(page, "document.getElementById('status').textContent === 'Saved'")
+    saved = (studio.studio.folder.root / "back-strengthening.yaml").read_text(encoding="utf-8")
+    template = SEED.read_text(encoding="utf-8")
+    comments = [line.strip() for line in template.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c in saved for c in comments)
+    assert "rest: 25              # seconds of rest between exercises" in saved
+    assert "name: Knees to chest" in saved
+    changed = [(a, b) for a, b in zip(template.splitlines(), saved.splitlines()) if a != b]
+    assert len(changed) == 2 and len(saved.splitlines()) == len(template.splitlines())
+
+    # changed on disk meanwhile: saving refuses and says so, nothing is overwritten
+    path = studio.studio.folder.root / "back-strengthening.yaml"
+    path.write_text(saved.replace("Knees to chest", "Changed elsewhere"), encoding="utf-8")
+    edit(page, f"{field('exercises.0.name')} input", "Mine")
+    page.click("#save")
+    wait_until(page, "document.getElementById('notice').textContent.includes('changed on disk')")
+    assert "Changed elsewhere" in path.read_text(encoding="utf-8")
+    assert [e for e in errors if "409 (Conflict)" not in e] == []
+    page.close()
+
+
+def request(running: server.Running, path: str, headers: dict[str, str] | None = None,
+            body: Any = None) -> int:
+    base = running.url.split("/?")[0]
+    data = json.dumps(body).encode() if body is not None else None
+    all_headers = {"Content-Type": "application/json"} if body is not None else {}
+    req = urllib.request.Request(base + path, data=data, headers={**all_headers,
+                                                                    **(headers or {})})
+    try:
+        with urllib.request.urlopen(req) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_requests_without_the_token_or_from_another_site_are_refused(
+        studio: server.Running) -> None:
+    token = studio.studio.token
+    port = studio.studio.port
+    cookie = f"{studio.studio.cookie}={token}"
+    good = {"X-Studio-Token": token}
+    assert request(studio, "/api/library", good) == 200
+    assert request(studio, "/api/library", {"Cookie": cookie}) == 200
+    assert request(studio, "/api/library") == 403
+    assert request(studio, "/api/library", {"X-Studio-Token": "wrong"}) == 403
+    assert request(studio, "/", {"Cookie": f"{studio.studio.cookie}=wrong"}) == 403
+    assert request(studio, "/static/app.js") == 403
+    # a page elsewhere (CSRF), or a rebound name (DNS rebinding), with the token or cookie
+    assert request(studio, "/api/library", {**good, "Origin": "https://evil.example"}) == 403
+    assert request(studio, "/api/library", {**good, "Host": f"evil.example:{port}"}) == 403
+    assert request(studio, "/api/library", {"Cookie": cookie,
+                                            "Sec-Fetch-Site": "cross-site"}) == 403
+    new = {"title": "From elsewhere"}
+    assert request(studio, "/api/new", {"Cookie": cookie}, new) == 403  # no header
+    assert request(studio, "/api/new", {**good, "Origin": "null"}, new) == 403
+    assert list(studio.studio.folder.root.iterdir()) == []
+    assert request(studio, "/api/new", {**good, "Origin": f"http://127.0.0.1:{port}"},
+                   new) == 200
+    # no path outside the folder, not even through a link
+    outside = studio.studio.folder.root.parent / "secret.yaml"
+    outside.write_text("title: secret\n", encoding="utf-8")
+    (studio.studio.folder.root / "link.yaml").symlink_to(outside)
+    for name in ("../secret.yaml", "link.yaml", "/etc/passwd", "sub/x.yaml"):
+        assert request(studio, f"/api/routine?name={urllib.request.quote(name)}", good) == 400
+        assert request(studio, "/api/trash", good, {"name": name}) == 400
+    assert outside.is_file()
+    assert request(studio, "/download/..%2Fsecret.yaml", good) in (400, 404)
+    # the same limit as the CLI: a routine of more than 1 MB is refused
+    big = {"name": "big.yaml", "text": "title: x\n" + "#" * 1_100_000, "base_hash": None}
+    assert request(studio, "/api/save", good, big) == 400

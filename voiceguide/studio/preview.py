@@ -1,0 +1,210 @@
+"""The live preview: the real compiler on the editor's text, with phrase lengths measured.
+
+Phrases already in the phrase cache (or measured before) are used at once; new ones are spoken
+by the speech engine on one background thread (espeak-ng cannot be used from several threads).
+A preview waits for them up to ``WAIT`` seconds; phrases still being spoken then count with an
+estimated length, the preview says how many (``pending``) and the page asks again. A preview
+with nothing pending has the exact lengths a render uses, so its total is the render's length.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .. import pipeline
+from ..errors import InputError, RoutineError, VoiceguideError
+from ..format.load import parse_routine
+from ..model import Hold, Routine, Timeline
+from ..script.compile import compile_timeline, phrases_of
+from ..script.customize import Customization, customize
+from ..script.phrases import load_phrases
+from .files import check_size, load_doc, path_of, plain
+
+WAIT = 1.5  # seconds a preview waits for new phrases before estimating them
+SECONDS_PER_CHARACTER = 0.065  # an estimate of espeak-ng at 200 words per minute, measured roughly
+T = TypeVar("T")
+
+
+@dataclass
+class Issue:
+    """A message for the editor: ``path`` is the field it concerns (keys and list indexes)."""
+
+    problem: str
+    hint: str | None = None
+    line: int | None = None
+    path: tuple[str | int, ...] = ()
+    level: str = "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"problem": self.problem, "hint": self.hint, "line": self.line,
+                "path": list(self.path), "level": self.level}
+
+
+@dataclass
+class Speaker:
+    """The one thread that speaks, and the lengths of the phrases measured so far."""
+
+    options: pipeline.Options = field(default_factory=pipeline.Options)
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="voiceguide-speech"))
+    lengths: dict[str, float] = field(default_factory=dict)
+    running: dict[str, Future[Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    versions: dict[str, str] = field(default_factory=dict)
+    _engine: Any = None
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the speech thread and wait for it (renders speak there too)."""
+        return self.executor.submit(work).result()
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            from ..engines import get_engine
+
+            self._engine = self.run(lambda: get_engine(self.options.engine))
+        return self._engine
+
+    def measure(self, routine: Routine, wait: float = WAIT) -> tuple[Timeline, int]:
+        """The timeline of a customized routine and how many of its phrases are estimated."""
+        from ..audio.cache import PhraseCache, cache_key, default_cache_dir
+        from ..audio.encode import SAMPLE_RATE
+        from ..audio.sounds import arrange
+        from ..audio.synthesize import synthesize
+
+        phrases = load_phrases(routine.language)
+        texts = phrases_of(routine, phrases)
+        engine = self.engine()
+        voice = self.options.voice or pipeline.default_voice(engine, phrases)
+        version = self._version(engine)
+        cache = PhraseCache(self.options.cache_dir or default_cache_dir()) \
+            if self.options.cache else None
+        keys = {text: cache_key(engine.id, version, voice, self.options.rate, routine.language,
+                                text) for text in texts}
+        missing = []
+        for text in texts:
+            key = keys[text]
+            if key in self.lengths:
+                continue
+            clip = cache.get(key) if cache is not None else None
+            if clip is not None:
+                self.lengths[key] = len(clip.raw_data) / 2 / SAMPLE_RATE
+            else:
+                missing.append(text)
+        if missing:
+            with self.lock:
+                new = [text for text in missing if keys[text] not in self.running]
+
+                def speak(batch: Sequence[str] = tuple(new)) -> None:
+                    clips = synthesize(batch, engine, voice=voice, rate=self.options.rate,
+                                       language=routine.language, cache=cache, jobs=1)
+                    for text, clip in clips.items():
+                        self.lengths[keys[text]] = len(clip.raw_data) / 2 / SAMPLE_RATE
+                    with self.lock:
+                        for text in batch:
+                            self.running.pop(keys[text], None)
+
+                if new:
+                    future = self.executor.submit(speak)
+                    for text in new:
+                        self.running[keys[text]] = future
+                waiting = {id(f): f for f in (self.running.get(keys[t]) for t in missing) if f}
+            for future in waiting.values():
+                try:
+                    future.result(timeout=wait)
+                except FutureTimeout:
+                    break
+        pending = sum(1 for text in texts if keys[text] not in self.lengths)
+
+        def length(text: str) -> float:
+            known = self.lengths.get(keys[text])
+            return known if known is not None else SECONDS_PER_CHARACTER * len(text) + 0.2
+
+        timeline = compile_timeline(routine, phrases, length)
+        timeline = arrange(timeline, phrases, self.options.sound.cues, self.options.sound.chimes)
+        return timeline, pending
+
+    def _version(self, engine: Any) -> str:
+        if engine.id not in self.versions:
+            self.versions[engine.id] = str(self.run(engine.version))
+        return self.versions[engine.id]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def issues_of(error: VoiceguideError, doc: Any) -> list[Issue]:
+    """The messages of a loader error (all of them, when it carries several as ``errors``),
+    each placed at the field its line and words name."""
+    found = getattr(error, "errors", None)
+    errors = list(found) if isinstance(found, (list, tuple)) and found else [error]
+    issues = []
+    for item in errors:
+        if isinstance(item, RoutineError):
+            path = tuple(getattr(item, "path", ()) or ()) or path_of(doc, item.line, item.problem)
+            issues.append(Issue(item.problem, item.hint, item.line, path))
+        else:
+            problem, _, hint = str(item).partition("\n  Fix: ")
+            issues.append(Issue(problem, hint or None, None, ("choices",)))
+    return issues
+
+
+WARNING = re.compile(r"^exercise '([^']+)', ")
+
+
+def warning_issue(text: str, routine: Routine, doc: Any) -> Issue:
+    """A compiler warning ("exercise 'bridge', rest: ...") placed at its exercise."""
+    match = WARNING.match(text)
+    path: tuple[str | int, ...] = ()
+    if match and isinstance(doc, dict) and isinstance(doc.get("exercises"), list):
+        for index, item in enumerate(doc["exercises"]):
+            if isinstance(item, dict) and str(item.get("id")) == match.group(1):
+                path = ("exercises", index)
+    return Issue(text, None, None, path, "warning")
+
+
+def summary(timeline: Timeline, pending: int) -> dict[str, Any]:
+    """What the page shows: the total, each chapter (exercise) with its length, the spoken
+    segments (at most 5000) and whether lengths are still estimated."""
+    return {
+        "duration": round(timeline.duration, 3),
+        "pending": pending,
+        "chapters": [{"title": c.title, "start": round(c.start, 3), "end": round(c.end, 3),
+                      "exercise": c.exercise} for c in timeline.chapters],
+        "segments": [{"start": round(s.start, 2), "text": s.text, "exercise": s.exercise}
+                     for s in timeline.speech[:5000]],
+    }
+
+
+def check(text: str, name: str, speaker: Speaker, choices: Customization | None = None,
+          wait: float = WAIT) -> dict[str, Any]:
+    """Validate ``text`` (named ``name`` in messages) as ``voiceguide validate`` does and, when
+    valid, preview it: ``{"issues": [...], "preview": {...} | None, "data": ... }``."""
+    check_size(text)
+    doc = load_doc(text)
+    result: dict[str, Any] = {"issues": [], "preview": None,
+                              "data": plain(doc) if doc is not None else None}
+    try:
+        routine = parse_routine(text, name)
+        custom = customize(routine, choices or Customization())
+    except InputError as error:
+        result["issues"] = [i.as_dict() for i in issues_of(error, doc)]
+        return result
+    try:
+        timeline, pending = speaker.measure(custom, wait)
+    except VoiceguideError as error:
+        result["issues"] = [Issue(str(error)).as_dict()]
+        return result
+    result["issues"] = [warning_issue(w, routine, result["data"]).as_dict()
+                        for w in timeline.warnings]
+    result["preview"] = summary(timeline, pending)
+    result["exercises"] = [{"id": e.id, "name": e.name, "timed": e.timed,
+                            "reps": str(e.reps) if e.reps else None,
+                            "holds": any(isinstance(p, Hold) for p in e.rep)}
+                           for e in routine.exercises]
+    return result
