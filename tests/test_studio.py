@@ -93,20 +93,22 @@ def test_a_routine_made_with_the_form_only_renders_plays_and_downloads(
     first_total = float(page.locator("#total").get_attribute("data-seconds") or 0)
     assert first_total > 30  # the 30-second exercise of a new routine, with its words
 
-    # a second exercise: its empty id is an error shown at the id field, fixed there
+    # a second exercise: every problem is shown at its field at once (the loader reports
+    # them all), and each is fixed there
     before = checked(page)
     page.click("text=+ Add exercise")
     wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    assert page.locator("#validity").inner_text() == "3 errors"
     assert "'exercises[2].id' is empty" in issue_text(page, "exercises.1.id")
-    assert page.locator("#validity").inner_text() == "1 error"
-    edit(page, f"{field('exercises.1.id')} input", "wall-sit")
-    assert issue_text(page, "exercises.1.id") == ""
+    assert "'exercises[2].name' is empty" in issue_text(page, "exercises.1.name")
     assert "neither 'reps' nor 'duration'" in issue_text(page, "exercises.1")
     before = checked(page)
-    page.locator(f"{field('exercises.1')} .add-field").first.select_option("duration")
+    page.locator(f"{field('exercises.1')} select.kind").select_option(label="duration")
     wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    assert page.locator("#validity").inner_text() == "2 errors"
     edit(page, f"{field('exercises.1.duration')} input", "20")
-    assert "is empty" in issue_text(page, "exercises.1.name")
+    edit(page, f"{field('exercises.1.id')} input", "wall-sit")
+    assert issue_text(page, "exercises.1.id") == ""
     edit(page, f"{field('exercises.1.name')} input", "Wall sit")
     wait_until(page, "document.getElementById('validity').textContent === 'valid'")
     wait_until(page, "!document.getElementById('preview-state').textContent")

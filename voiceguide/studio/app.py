@@ -37,9 +37,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import pipeline
 from ..errors import InputError, VoiceguideError
 from ..format.load import MAX_FILE_BYTES, MAX_REPS, MAX_SETS, load_routine, parse_routine
-from ..format.variant import variant_text
 from ..model import Level
 from ..script.customize import MAX_HOLD, Customization, check, customize
+from ..script.variant import variant_text
 from ..share.archive import slug
 from . import schema
 from .files import (

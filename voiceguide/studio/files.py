@@ -28,7 +28,7 @@ from ruamel.yaml.scalarstring import ScalarString
 from ..atomic import write_text
 from ..errors import InputError
 from ..format.load import MAX_FILE_BYTES, list_templates
-from ..format.variant import round_trip_yaml
+from ..script.variant import round_trip_yaml
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}\.ya?ml$")
 TRASH = ".trash"

@@ -139,10 +139,9 @@ class Speaker:
 
 
 def issues_of(error: VoiceguideError, doc: Any) -> list[Issue]:
-    """The messages of a loader error (all of them, when it carries several as ``errors``),
+    """The messages of a loader error (all of them: the loader reports every problem at once),
     each placed at the field its line and words name."""
-    found = getattr(error, "errors", None)
-    errors = list(found) if isinstance(found, (list, tuple)) and found else [error]
+    errors = [error, *getattr(error, "others", ())]
     issues = []
     for item in errors:
         if isinstance(item, RoutineError):

@@ -83,7 +83,10 @@ export function defaultFor(root, schema) {
   if (s.default !== undefined) return structuredClone(s.default);
   if (s.const !== undefined) return s.const;
   const alternatives = s.anyOf || s.oneOf;
-  if (alternatives) return defaultFor(root, alternatives[0]);
+  // an example is a good start for a number or a range, never made-up text
+  if (s.examples && s.examples.length && !typesOf(s).includes("string")
+      && typeof s.examples[0] !== "object") return s.examples[0];
+  if (alternatives && !constraintsOnly(alternatives)) return defaultFor(root, alternatives[0]);
   if (s.enum) return s.enum[0];
   const type = typesOf(s)[0];
   if (type === "object") {
@@ -130,6 +133,25 @@ function label(schema, key) {
   if (typeof key !== "string") return "";
   const words = key.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// Alternatives that only say which keys must be present ({"required": ["reps"]} or
+// {"required": ["duration"]}): the object is drawn once, with a switch between them.
+function constraintsOnly(alternatives) {
+  return alternatives.every((a) => a.required && !a.type && !a.properties && !a.$ref && !a.enum && a.const === undefined);
+}
+
+// What an alternative is, in words: its title, or "text", "list", "number", "range", or the
+// object's first required key ("say", "hold").
+function variantName(s, index) {
+  if (s.title) return s.title;
+  const type = typesOf(s).find((t) => t !== "null");
+  if (type === "string") return s.pattern && s.pattern.includes("\\d") ? "range" : s.enum ? "choice" : "text";
+  if (type === "array") return "list";
+  if (type === "integer" || type === "number") return "number";
+  if (type === "boolean") return "yes or no";
+  if (type === "object") return (s.required || Object.keys(s.properties || {}))[0] || `option ${index + 1}`;
+  return `option ${index + 1}`;
 }
 
 export function el(tag, attrs = {}, ...children) {
@@ -195,7 +217,9 @@ export class Form {
   field(schema, value, path, key, required) {
     const s = resolve(this.root, schema);
     const alternatives = s.anyOf || s.oneOf;
-    if (alternatives && alternatives.length) return this.choice(s, alternatives, value, path, key, required);
+    if (alternatives && alternatives.length && !constraintsOnly(alternatives)) {
+      return this.choice(s, alternatives, value, path, key, required);
+    }
     const type = typesOf(s).find((t) => t !== "null") || (value !== undefined ? jsonType(value) : "string");
     if (type === "object") return this.object(s, value, path, key, required);
     if (type === "array") return this.array(s, value, path, key, required);
@@ -259,7 +283,7 @@ export class Form {
 
   choice(s, alternatives, value, path, key, required) {
     const index = variantIndex(this.root, alternatives, value);
-    const names = alternatives.map((a, i) => label(resolve(this.root, a), "") || typesOf(resolve(this.root, a))[0] || `option ${i + 1}`);
+    const names = alternatives.map((a, i) => variantName(resolve(this.root, a), i));
     const switcher = el("select", { class: "variant", "aria-label": `${label(s, key) || "value"}: kind` },
       ...names.map((n, i) => el("option", { value: String(i), text: n, selected: i === index })));
     switcher.addEventListener("change", () => {
@@ -286,6 +310,8 @@ export class Form {
           this.removeButton([...path, k], k)),
         el("div", { class: "issues" })));
     }
+    const groups = s.oneOf || s.anyOf;
+    if (groups && constraintsOnly(groups)) box.prepend(this.kindSwitch(s, groups, value, path));
     const absent = Object.keys(properties).filter((k) => !(k in value));
     if (absent.length) {
       const add = el("select", { class: "add-field", "aria-label": `Add a field${key !== "" ? ` to ${label(s, key)}` : ""}` },
@@ -348,6 +374,26 @@ export class Form {
       el("div", { class: "issues" }), list, add);
     if (key === "") group.classList.add("bare");
     return group;
+  }
+
+  // "Kind: reps | duration": picks which group of keys the object has
+  kindSwitch(s, groups, value, path) {
+    const current = groups.findIndex((g) => g.required.every((k) => k in value));
+    const id = `k${++this.counter}`;
+    const select = el("select", { class: "kind", id },
+      current < 0 ? el("option", { value: "", text: "choose…", selected: true }) : null,
+      ...groups.map((g, i) => el("option", { value: String(i), text: g.required.join(" + "), selected: i === current })));
+    select.addEventListener("change", () => {
+      if (select.value === "") return;
+      const chosen = groups[Number(select.value)];
+      const others = new Set(groups.flatMap((g) => g.required).filter((k) => !chosen.required.includes(k)));
+      const next = {};
+      for (const [k, v] of Object.entries(value)) if (!others.has(k)) next[k] = v;
+      for (const k of chosen.required) if (!(k in next)) next[k] = defaultFor(this.root, (s.properties || {})[k] || {});
+      this.set(path, next, true);
+    });
+    return el("div", { class: "field kind-field" }, el("div", { class: "field-head" },
+      el("label", { for: id, text: "Kind" }), select));
   }
 
   fold(key, toggle, body, folded) {
