@@ -23,7 +23,7 @@ from ..format.load import parse_routine
 from ..model import Hold, Routine, Timeline
 from ..script.compile import compile_timeline, phrases_of
 from ..script.customize import Customization, customize
-from ..script.phrases import load_phrases
+from ..script.phrases import Phrases, load_phrases
 from .files import check_size, load_doc, path_of, plain
 
 WAIT = 1.5  # seconds a preview waits for new phrases before estimating them
@@ -56,19 +56,28 @@ class Speaker:
     lengths: dict[str, float] = field(default_factory=dict)
     running: dict[str, Future[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    versions: dict[str, str] = field(default_factory=dict)
-    _engine: Any = None
+    choices: dict[str, tuple[Any, Phrases, str | None, int | None, str]] = field(
+        default_factory=dict)
 
     def run(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the speech thread and wait for it (renders speak there too)."""
         return self.executor.submit(work).result()
 
-    def engine(self) -> Any:
-        if self._engine is None:
-            from ..engines import get_engine
+    def speech(self, language: str) -> tuple[Any, Phrases, str | None, int | None, str]:
+        """The engine, phrases, voice, rate and engine version a render of a routine in
+        ``language`` speaks with (``pipeline.prepare``'s choices), made on the speech thread."""
+        if language not in self.choices:
+            from ..engines import choose_engine
 
-            self._engine = self.run(lambda: get_engine(self.options.engine))
-        return self._engine
+            def choose() -> tuple[Any, Phrases, str | None, int | None, str]:
+                phrases = load_phrases(language)
+                engine = choose_engine(self.options.engine, language, self.options.voice).engine
+                voice = self.options.voice or pipeline.default_voice(engine, phrases)
+                rate = self.options.rate or pipeline.default_rate(engine, phrases)
+                return engine, phrases, voice, rate, str(engine.version())
+
+            self.choices[language] = self.run(choose)
+        return self.choices[language]
 
     def measure(self, routine: Routine, wait: float = WAIT) -> tuple[Timeline, int]:
         """The timeline of a customized routine and how many of its phrases are estimated."""
@@ -77,15 +86,12 @@ class Speaker:
         from ..audio.sounds import arrange
         from ..audio.synthesize import synthesize
 
-        phrases = load_phrases(routine.language)
+        engine, phrases, voice, rate, version = self.speech(routine.language)
         texts = phrases_of(routine, phrases)
-        engine = self.engine()
-        voice = self.options.voice or pipeline.default_voice(engine, phrases)
-        version = self._version(engine)
         cache = PhraseCache(self.options.cache_dir or default_cache_dir()) \
             if self.options.cache else None
-        keys = {text: cache_key(engine.id, version, voice, self.options.rate, routine.language,
-                                text) for text in texts}
+        keys = {text: cache_key(engine.id, version, voice, rate, routine.language, text)
+                for text in texts}
         missing = []
         for text in texts:
             key = keys[text]
@@ -101,7 +107,7 @@ class Speaker:
                 new = [text for text in missing if keys[text] not in self.running]
 
                 def speak(batch: Sequence[str] = tuple(new)) -> None:
-                    clips = synthesize(batch, engine, voice=voice, rate=self.options.rate,
+                    clips = synthesize(batch, engine, voice=voice, rate=rate,
                                        language=routine.language, cache=cache, jobs=1)
                     for text, clip in clips.items():
                         self.lengths[keys[text]] = len(clip.raw_data) / 2 / SAMPLE_RATE
@@ -128,11 +134,6 @@ class Speaker:
         timeline = compile_timeline(routine, phrases, length)
         timeline = arrange(timeline, phrases, self.options.sound.cues, self.options.sound.chimes)
         return timeline, pending
-
-    def _version(self, engine: Any) -> str:
-        if engine.id not in self.versions:
-            self.versions[engine.id] = str(self.run(engine.version))
-        return self.versions[engine.id]
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
