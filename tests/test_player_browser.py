@@ -386,3 +386,41 @@ def test_screenshots_of_the_seed_player(browser: Browser, seed_render: Result, t
         box = page.locator("#seek").bounding_box()
         assert box is not None and box["y"] + box["height"] <= size[1]
     context.close()
+
+
+def test_switching_level_keeps_the_exercise(browser: Browser,
+                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("levels")
+    source = root / "small.yaml"
+    source.write_text(SMALL.replace("reps: 3", "reps: 2-4"), encoding="utf-8")
+    made = bundle(source, Options(), root / "small.zip", root / "renders",
+                  levels=("easy", "standard", "hard"))
+    folder = unzip_elsewhere(made.path, root / "phone")
+    sheets = {level: json.loads((folder / f"small-{level}.cues.json").read_text("utf-8"))
+              for level in ("easy", "standard", "hard")}
+    watched = open_page(browser, (folder / "index.html").as_uri())
+    page = watched.page
+    assert page.locator("#level-row").is_visible()
+    options = page.locator("#level option").all_inner_texts()
+    assert options == [f"{level.capitalize()} ({clock(sheets[level]['duration'])})"
+                       for level in ("easy", "standard", "hard")]
+    # in the middle of "Twist" at the easy level, switch to hard: the page plays hard's Twist
+    twist = {level: next(c for c in sheet["chapters"] if c["exercise"] == "twist")
+             for level, sheet in sheets.items()}
+    assert twist["easy"]["start"] < twist["hard"]["start"]
+    seek_paused(page, (twist["easy"]["start"] + twist["easy"]["end"]) / 2)
+    page.locator("#level").select_option("2")
+    wait_until(page, "document.getElementById('audio').getAttribute('src') === 'small-hard.mp3'")
+    wait_until(page, "Math.abs(document.getElementById('audio').currentTime - "
+                     f"{twist['hard']['start']}) < 0.05")
+    assert page.locator("#now-name").inner_text() == "Twist"
+    assert page.locator("#total").inner_text() == clock(sheets["hard"]["duration"])
+    assert current_chapter(page) == twist["hard"]["title"]
+    # the level and place are remembered too
+    page.reload()
+    wait_until(page, "document.getElementById('audio').getAttribute('src') === 'small-hard.mp3'")
+    wait_until(page, "Math.abs(document.getElementById('audio').currentTime - "
+                     f"{twist['hard']['start']}) < 0.05")
+    assert page.locator("#level").input_value() == "2"
+    assert watched.errors == []
+    page.close()

@@ -327,3 +327,49 @@ def test_a_member_that_holds_more_than_it_declares_is_caught_while_extracting(
     with pytest.raises(InputError, match=r"small\.mp3' is damaged|holds more than it declares"):
         import_bundle(hostile, tmp_path / "deep" / "er" / "shared")
     assert listing(tmp_path) == before  # the parents made for it are gone too
+
+
+def test_zip_members_are_readable_by_everyone(made: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(made[0]) as archive:
+        modes = {info.filename: stat.S_IMODE(info.external_attr >> 16)
+                 for info in archive.infolist()}
+    assert set(modes) == NAMES and set(modes.values()) == {0o644}, modes
+
+
+@pytest.fixture(scope="module")
+def levels_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("levels")
+    source = root / "small.yaml"
+    source.write_text(SMALL.replace("reps: 3", "reps: 2-4"), encoding="utf-8")
+    code, out, err = run_cli("bundle", str(source), "--levels", "easy,standard,hard",
+                         "-o", str(root / "small.zip"))
+    assert code == 0, err
+    assert "3 levels" in out
+    assert "…" not in err  # no progress lines when stderr is not a terminal (only warnings)
+    return root / "small.zip"
+
+
+def test_bundle_levels_packs_one_render_per_level_and_import_keeps_them(
+        levels_bundle: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(levels_bundle) as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+        sheets = {level: json.loads(archive.read(f"small-{level}.cues.json"))
+                  for level in ("easy", "standard", "hard")}
+    assert names == {"index.html", "manifest.json", "small.yaml"} | {
+        f"small-{level}{ext}" for level in ("easy", "standard", "hard")
+        for ext in (".mp3", ".cues.json", ".vtt")}
+    assert [entry["level"] for entry in manifest["levels"]] == ["easy", "standard", "hard"]
+    # the level changes the reps of "lift" (2, 3, 4) and so the length
+    reps = {level: max(s["reps"] for s in sheet["spans"] if s["exercise"] == "lift"
+                       and s["kind"] == "rep") for level, sheet in sheets.items()}
+    assert reps == {"easy": 2, "standard": 3, "hard": 4}
+    durations = [sheets[level]["duration"] for level in ("easy", "standard", "hard")]
+    assert durations == sorted(durations) and len(set(durations)) == 3
+    done = import_bundle(levels_bundle, tmp_path / "in")
+    assert set(done.files) == names
+    page = (tmp_path / "in" / "index.html").read_text(encoding="utf-8")
+    for level in ("easy", "standard", "hard"):
+        assert f'"audio":"small-{level}.mp3"' in page
+    code, _, err = run_cli("bundle", "x.yaml", "--levels", "easy,medium")
+    assert code == 2 and "medium is not a level" in err

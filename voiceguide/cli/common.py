@@ -20,7 +20,7 @@ from ..audio.options import CUE_MODES, DUCK_DB
 from ..engines import AUTO, ENGINE_ENV, engine_names
 from ..errors import InputError, VoiceguideError
 from ..format.text import for_terminal
-from ..model import LEVELS, Timeline
+from ..model import LEVELS, Level, Timeline
 from ..script.cues import clock
 from ..script.customize import Customization
 
@@ -207,6 +207,28 @@ def build_options(reps: tuple[str, ...], sets: tuple[str, ...], hold: tuple[str,
 
 
 format_time = clock  # ``12:05`` or ``1:02:03``: one rule for the CLI, cue sheet, site and page
+
+
+def progress_lines() -> Callable[[str], None] | None:
+    """Where a long command reports each step ("[2/3] back-easy.mp3 …"): stderr on a terminal;
+    None (nothing said) when stderr is a pipe or a file, so logs hold only the results."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: click.echo(f"{line} …", err=True)
+
+
+def parse_levels(value: str | None) -> tuple[Level, ...]:
+    """``easy,standard,hard`` as levels, each once, in the order given (a UsageError names a
+    wrong one)."""
+    if not value:
+        return ()
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    wrong = [name for name in names if name not in LEVELS]
+    if wrong or not names:
+        raise click.UsageError(f"--levels {value!r}: {', '.join(wrong) or 'no level'} is not a "
+                               f"level.\n  Fix: list some of {', '.join(LEVELS)}, such as "
+                               "--levels easy,standard,hard")
+    return tuple(dict.fromkeys(names))  # type: ignore[arg-type]
 
 
 def wrap(text: str, indent: str = "") -> str:

@@ -20,9 +20,12 @@ from .common import (
     build_options,
     cue_options,
     engine_option,
+    format_size,
     format_time,
     handle_errors,
     mix_options,
+    parse_levels,
+    progress_lines,
     routine_options,
 )
 
@@ -32,13 +35,16 @@ from .common import (
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The zip to write (default: <output folder>/<routine>.zip).")
 @click.option("--force", is_flag=True, help="Replace the zip if it exists.")
+@click.option("--levels", default=None, metavar="LEVEL,LEVEL",
+              help="One render per level (easy,standard,hard or some of them), in one player "
+                   "page that switches between them.")
 @routine_options
 @cue_options
 @mix_options
 @handle_errors
-def bundle_command(routine: str, output: Path | None, force: bool, cues: str, no_chimes: bool,
-                   music: Path | None, duck: float, loudness: float | None, channels: str | None,
-                   **kwargs: Any) -> None:
+def bundle_command(routine: str, output: Path | None, force: bool, levels: str | None, cues: str,
+                   no_chimes: bool, music: Path | None, duck: float, loudness: float | None,
+                   channels: str | None, **kwargs: Any) -> None:
     """Pack ROUTINE and a player page into one zip to share.
 
     The zip holds the routine as rendered (options applied), the MP3, its cue sheet and
@@ -47,22 +53,37 @@ def bundle_command(routine: str, output: Path | None, force: bool, cues: str, no
     the routine, the options and the speech engine are unchanged.
 
     \b
-    Example:
+    Examples:
       voiceguide bundle back-strengthening --level easy -o back-easy.zip
+      voiceguide bundle back-strengthening --levels easy,standard,hard -o back.zip
     """
+    chosen = parse_levels(levels)
+    if chosen and kwargs.get("level"):
+        raise click.UsageError("--level and --levels both choose the level.\n  Fix: give one "
+                               "of them")
     options = replace(build_options(**kwargs), sound=SoundOptions(
         cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
         duck=duck, loudness=loudness, channels=int(channels) if channels else None))
     source = resolve(routine)
     folder = Path(str(config.settings({})["output"].value)).expanduser()
     output = output or folder / f"{archive.slug(source.stem)}.zip"
-    made = bundle.bundle(source, options, output, folder, force=force)
-    how = "reused" if made.render.reused else "rendered"
+    made = bundle.bundle(source, options, output, folder, force=force, levels=chosen,
+                         progress=progress_lines())
+    for rendered in made.renders:
+        sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
+        for warning in sheet["warnings"]:
+            click.echo(f"Warning: {warning}", err=True)
+        how = "reused" if rendered.reused else "rendered"
+        if made.levels:
+            click.echo(f"  {rendered.audio.name:<32} {format_time(sheet['duration']):>8}  {how}")
     sheet = json.loads(made.render.sheet.read_text(encoding="utf-8"))
-    for warning in sheet["warnings"]:
-        click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"{made.path}  ({format_time(sheet['duration'])}, {len(made.files)} files; audio "
-               f"{how}: {made.render.audio})")
+    if made.levels:
+        click.echo(f"{made.path}  ({len(made.levels)} levels, {len(made.files)} files, "
+                   f"{format_size(made.path.stat().st_size)})")
+    else:
+        how = "reused" if made.render.reused else "rendered"
+        click.echo(f"{made.path}  ({format_time(sheet['duration'])}, {len(made.files)} files; "
+                   f"audio {how}: {made.render.audio})")
 
 
 @click.command("import")

@@ -24,11 +24,13 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..format.load import MAX_FILE_BYTES, parse_routine
-from ..model import Routine
-from .player import player_data, player_page
+from ..model import LEVELS, Routine
+from .player import Track, player_data, player_page
 
 MAX_BUNDLE_BYTES = 400_000_000
 MAX_FILES = 12
+MAX_TRACKS = 3  # renders of the routine (one per level: easy, standard, hard)
+TRACK_KINDS = ("audio", "cue sheet", "transcript")
 MAX_TOTAL_BYTES = 450_000_000
 MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 1_000_000
@@ -138,13 +140,29 @@ def _check_name(path: Path, info: zipfile.ZipInfo) -> Kind:
 
 
 @dataclass(frozen=True)
+class TrackFiles:
+    """One render in a bundle: ``<stem>.mp3``, ``<stem>.cues.json`` (validated) and maybe
+    ``<stem>.vtt``; ``level`` when the stem ends with one (``back-easy``)."""
+
+    stem: str
+    audio: zipfile.ZipInfo
+    cues: zipfile.ZipInfo
+    transcript: zipfile.ZipInfo | None
+    sheet: object
+    level: str | None
+
+
+@dataclass(frozen=True)
 class Contents:
-    """A bundle's members by kind (checked), its routine and its cue sheet (validated)."""
+    """A bundle's members by kind (checked; the first of each), its routine, its cue sheet (the
+    first track's, validated) and every track (one per level)."""
 
     members: dict[str, zipfile.ZipInfo]
     routine: Routine
     routine_text: str
     sheet: object
+    tracks: tuple[TrackFiles, ...] = ()
+    infos: tuple[zipfile.ZipInfo, ...] = ()
 
 
 def _read(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
@@ -197,13 +215,18 @@ def _contents(path: Path, archive: zipfile.ZipFile) -> Contents:
     if len(infos) > MAX_FILES:
         raise _refuse(path, f"it holds {len(infos)} files; a bundle holds at most {MAX_FILES}")
     members: dict[str, zipfile.ZipInfo] = {}
+    by_stem: dict[str, dict[str, zipfile.ZipInfo]] = {}
     total = 0
     for info in infos:
         kind = _check_name(path, info)
-        if kind.name in members:
+        if kind.name in TRACK_KINDS:
+            stem = info.filename[:-len(kind.suffix)]
+            by_stem.setdefault(stem, {})[kind.name] = info
+            members.setdefault(kind.name, info)
+        elif kind.name in members:
             raise _refuse(path, f"it holds two files of the kind {kind.name} "
                           f"({members[kind.name].filename!r} and {info.filename!r})")
-        members[kind.name] = info
+        members[kind.name] = members.get(kind.name, info)
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise _refuse(path, f"its files add up to {total:,} bytes, more than {MAX_TOTAL_BYTES:,}")
@@ -217,22 +240,34 @@ def _contents(path: Path, archive: zipfile.ZipFile) -> Contents:
     except UnicodeDecodeError:
         raise _refuse(path, f"the routine {routine_info.filename!r} is not UTF-8 text") from None
     routine = parse_routine(text, f"{path}:{routine_info.filename}")
-    cues = members["cue sheet"]
-    try:
-        sheet = json.loads(_read(path, archive, cues, KINDS[0].limit).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _refuse(path, f"the cue sheet {cues.filename!r} is not JSON ({exc})") from None
-    except RecursionError:
-        raise _refuse(path, f"the cue sheet {cues.filename!r} is nested too deeply") from None
-    data_ok = player_data(sheet, f"{path}:{cues.filename}")
-    if data_ok["title"] != routine.title:
-        raise _refuse(path, f"the cue sheet is for {data_ok['title']!r}, the routine is "
-                      f"{routine.title!r}")
-    head = _peek(path, archive, members["audio"])
-    if not (head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF
-                                        and head[1] & 0xE0 == 0xE0)):
-        raise _refuse(path, f"{members['audio'].filename!r} is not an MP3 file")
-    return Contents(members, routine, text, sheet)
+    if len(by_stem) > MAX_TRACKS:
+        raise _refuse(path, f"it holds {len(by_stem)} renders; a bundle holds at most "
+                      f"{MAX_TRACKS} (one per level)")
+    tracks = []
+    for stem, files in by_stem.items():
+        for needed, suffix in (("cue sheet", ".cues.json"), ("audio", ".mp3")):
+            if needed not in files:
+                raise _refuse(path, f"it has {next(iter(files.values())).filename!r} but no "
+                              f"{stem}{suffix} ({needed}) to go with it")
+        cues = files["cue sheet"]
+        try:
+            sheet = json.loads(_read(path, archive, cues, KINDS[0].limit).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise _refuse(path, f"the cue sheet {cues.filename!r} is not JSON ({exc})") from None
+        except RecursionError:
+            raise _refuse(path, f"the cue sheet {cues.filename!r} is nested too deeply") from None
+        data_ok = player_data(sheet, f"{path}:{cues.filename}")
+        if data_ok["title"] != routine.title:
+            raise _refuse(path, f"the cue sheet is for {data_ok['title']!r}, the routine is "
+                          f"{routine.title!r}")
+        head = _peek(path, archive, files["audio"])
+        if not (head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF
+                                            and head[1] & 0xE0 == 0xE0)):
+            raise _refuse(path, f"{files['audio'].filename!r} is not an MP3 file")
+        level = next((name for name in LEVELS if stem.endswith(f"-{name}")), None)
+        tracks.append(TrackFiles(stem, files["audio"], cues, files.get("transcript"), sheet,
+                                 level if len(by_stem) > 1 else None))
+    return Contents(members, routine, text, tracks[0].sheet, tuple(tracks), tuple(infos))
 
 
 def _peek(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -258,7 +293,7 @@ def import_bundle(path: Path, folder: Path, *, force: bool = False) -> Imported:
     files are replaced only with ``force``. A refused bundle leaves nothing behind."""
     with _open(path) as archive:
         contents = _contents(path, archive)
-        names = sorted({*(info.filename for info in contents.members.values()), "index.html"})
+        names = sorted({*(info.filename for info in contents.infos), "index.html"})
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} is a file, not a folder.\n  Fix: give a folder with -d")
         clashes = [name for name in names
@@ -303,9 +338,9 @@ def _folder_permissions(path: Path) -> None:
 
 def _extract(path: Path, archive: zipfile.ZipFile, contents: Contents, staging: Path) -> None:
     """Write the members into ``staging`` (bytes counted), then a player page of our own."""
-    for kind in KINDS:
-        info = contents.members.get(kind.name)
-        if info is None or kind.name == "player page":
+    for info in contents.infos:
+        kind = kind_of(info.filename)
+        if kind is None or kind.name == "player page":
             continue
         target = staging / info.filename
         if target.resolve().parent != staging.resolve():  # the name checks make this impossible
@@ -314,13 +349,15 @@ def _extract(path: Path, archive: zipfile.ZipFile, contents: Contents, staging: 
             target.write_text(contents.routine_text, encoding="utf-8", newline="\n")
         else:
             _read(path, archive, info, kind.limit, into=target)
-    audio = contents.members["audio"].filename
+    first, *others = contents.tracks
     links = [("Routine", contents.members["routine"].filename),
-             ("Cue sheet", contents.members["cue sheet"].filename)]
-    if "transcript" in contents.members:
-        links.insert(0, ("Transcript", contents.members["transcript"].filename))
-    (staging / "index.html").write_text(player_page(contents.sheet, audio, contents.routine,
-                                                    links), encoding="utf-8", newline="\n")
+             ("Cue sheet", first.cues.filename)]
+    if first.transcript is not None:
+        links.insert(0, ("Transcript", first.transcript.filename))
+    more = [Track(t.sheet, t.audio.filename, t.level) for t in others]
+    (staging / "index.html").write_text(
+        player_page(first.sheet, first.audio.filename, contents.routine, links, more=more,
+                    level=first.level), encoding="utf-8", newline="\n")
 
 
 def routine_from_bundle(path: Path) -> Path:

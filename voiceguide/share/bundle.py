@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
+import time
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -18,13 +21,13 @@ from pathlib import Path
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
 from ..engines import choose_engine
-from ..model import Routine
+from ..model import Level, Routine
 from ..pipeline import load_routine
 from ..script.customize import customize
 from ..script.phrases import phrases_dir
 from ..script.variant import write_variant
 from .archive import slug
-from .player import player_page
+from .player import Track, player_page
 
 BUNDLE_FORMAT = 1
 RENDER_FORMAT = 1  # bump when what a render depends on changes beyond the key's fields
@@ -109,55 +112,94 @@ def render_current(source: Path, options: pipeline.Options, audio: Path) -> Rend
 
 @dataclass(frozen=True)
 class Bundled:
-    """What ``bundle`` wrote, and the render it packed."""
+    """What ``bundle`` wrote, and the render it packed (with ``levels``, the first level's; all of
+    them in ``renders``, in the order of ``levels``)."""
 
     path: Path
     render: Rendered
     routine: Routine
     files: tuple[str, ...]
+    renders: tuple[Rendered, ...] = ()
+    levels: tuple[Level, ...] = ()
+
+
+MEMBER_MODE = 0o100644  # a regular file everyone may read (unzip tools apply it)
+
+
+def _member(name: str, path: Path | None = None) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo.from_file(path, name) if path is not None else zipfile.ZipInfo(
+        name, time.localtime()[:6])
+    info.external_attr = MEMBER_MODE << 16
+    info.compress_type = zipfile.ZIP_STORED if name.endswith(".mp3") else zipfile.ZIP_DEFLATED
+    return info
 
 
 def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Path,
-           *, force: bool = False) -> Bundled:
+           *, force: bool = False, levels: Sequence[Level] = (),
+           progress: Callable[[str], None] | None = None) -> Bundled:
     """Render ``source`` (or reuse its current render in the folder ``render_to``) and pack it
-    with the routine as rendered, its cue files, a manifest and the player page into ``output``."""
+    with the routine as rendered, its cue files, a manifest and the player page into ``output``.
+
+    With ``levels`` (such as ``("easy", "standard", "hard")``), one render per level, named
+    ``<name>-<level>.mp3`` (with its cue files), all in one player page that switches between
+    them; the routine packed is the one rendered at the first level. ``progress`` is told what
+    is being done (one line per step). Members are written readable by everyone (0644)."""
     check_new_file(output, force, "my-routine.zip")
     name = slug(source.stem)
-    rendered = render_current(source, options, render_to / f"{name}.mp3")
-    routine = customize(load_routine(source), options.choices)
-    args = options.choices.as_args()
+    chosen = tuple(dict.fromkeys(levels))
+    tracks: list[tuple[str, pipeline.Options]] = [
+        (f"{name}-{level}", replace(options, choices=replace(options.choices, level=level)))
+        for level in chosen] or [(name, options)]
+    renders: list[Rendered] = []
+    for number, (stem, track_options) in enumerate(tracks, start=1):
+        if progress is not None:
+            progress(f"[{number}/{len(tracks)}] {stem}.mp3")
+        renders.append(render_current(source, track_options, render_to / f"{stem}.mp3"))
+    first_options = tracks[0][1]
+    routine = customize(load_routine(source), first_options.choices)
+    args = first_options.choices.as_args()
     derived = f"{source.name} with {' '.join(args)}" if args else source.name
-    sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
-    files = {
-        f"{name}.mp3": rendered.audio,
-        f"{name}.cues.json": rendered.sheet,
-        f"{name}.vtt": rendered.transcript,
-    }
-    links = [("Transcript", f"{name}.vtt"), ("Routine", f"{name}.yaml"),
-             ("Cue sheet", f"{name}.cues.json")]
-    manifest = {
+    sheets = [json.loads(r.sheet.read_text(encoding="utf-8")) for r in renders]
+    files: dict[str, Path] = {}
+    for (stem, _), rendered in zip(tracks, renders):
+        files.update({f"{stem}.mp3": rendered.audio, f"{stem}.cues.json": rendered.sheet,
+                      f"{stem}.vtt": rendered.transcript})
+    first = tracks[0][0]
+    links = [("Transcript", f"{first}.vtt"), ("Routine", f"{name}.yaml"),
+             ("Cue sheet", f"{first}.cues.json")]
+    manifest: dict[str, object] = {
         "format": "voiceguide-bundle", "version": BUNDLE_FORMAT,
         "voiceguide": voiceguide_version(), "title": routine.title,
-        "routine": f"{name}.yaml", "audio": f"{name}.mp3", "cues": f"{name}.cues.json",
-        "transcript": f"{name}.vtt", "duration": sheet.get("duration"),
+        "routine": f"{name}.yaml", "audio": f"{first}.mp3", "cues": f"{first}.cues.json",
+        "transcript": f"{first}.vtt", "duration": sheets[0].get("duration"),
         "source": source.name, "options": args,
         "engine": choose_engine(options.engine, routine.language, options.voice).name,
         "voice": options.voice, "rate": options.rate,
-        "render_key": rendered.key,
+        "render_key": renders[0].key,
     }
+    if chosen:
+        manifest["levels"] = [
+            {"level": level, "audio": f"{stem}.mp3", "cues": f"{stem}.cues.json",
+             "transcript": f"{stem}.vtt", "duration": sheet.get("duration"),
+             "render_key": rendered.key}
+            for level, (stem, _), rendered, sheet in zip(chosen, tracks, renders, sheets)]
+    more = [Track(sheet, f"{stem}.mp3", level)
+            for level, (stem, _), sheet in zip(chosen[1:], tracks[1:], sheets[1:])]
+    if progress is not None:
+        progress(f"packing {output.name}")
     with tempfile.TemporaryDirectory(prefix="voiceguide-bundle-") as staging:
         variant = write_variant(source, routine, Path(staging) / f"{name}.yaml", derived)
         texts = {
-            "index.html": player_page(sheet, f"{name}.mp3", routine, links),
+            "index.html": player_page(sheets[0], f"{first}.mp3", routine, links, more=more,
+                                      level=chosen[0] if chosen else None),
             "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
             f"{name}.yaml": variant.read_text(encoding="utf-8"),
         }
         with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as archive:
             for member, text in texts.items():
-                archive.writestr(member, text, compress_type=zipfile.ZIP_DEFLATED)
+                archive.writestr(_member(member), text)
             for member, path in files.items():
-                packed = zipfile.ZIP_STORED if member.endswith(".mp3") else zipfile.ZIP_DEFLATED
-                archive.write(path, member, compress_type=packed)
-    return Bundled(output, rendered, routine, tuple(sorted([*texts, *files])))
-
-
+                with path.open("rb") as src, archive.open(_member(member, path), "w") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    return Bundled(output, renders[0], routine, tuple(sorted([*texts, *files])), tuple(renders),
+                   chosen)
