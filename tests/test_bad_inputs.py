@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -76,6 +77,16 @@ def set_up(kind: str, folder: Path) -> None:
     elif kind == "bundle-surrogate-cues":
         make_bundle(folder / "surrogate.zip", valid,
                     VALID_CUES.replace('"Leg lift"', '"Leg \\ud800 lift"'))
+    elif kind == "bundle-valid":
+        make_bundle(folder / "escape.zip", valid, VALID_CUES)
+    elif kind == "fifo-in-folder":
+        (folder / "fifo-folder").mkdir()
+        for name in ("valid.cues.json", "other.cues.json"):
+            os.mkfifo(folder / "fifo-folder" / name)
+    elif kind == "other-routine":
+        (folder / "other.yaml").write_text(valid, encoding="utf-8")
+    elif kind == "music-is-output":
+        (folder / "music.mp3").write_bytes(PREVIOUS)
     elif kind == "routines":
         (folder / "routines").mkdir()
         shutil.copyfile(CATALOGUE / "valid.yaml", folder / "routines" / "valid.yaml")
@@ -120,8 +131,6 @@ def make_input(case: dict[str, Any], folder: Path) -> tuple[list[str], Path | No
         return ["validate", str(folder / "out")], folder / "out"
     if kind == "missing":
         return ["render", str(folder / "nope.yaml"), "-o", str(output)], folder / "nope.yaml"
-    if kind == "output-is-folder":
-        return ["render", str(CATALOGUE / "valid.yaml"), "-o", str(folder / "out")], None
     if kind == "no-argument":
         return ["render"], None
     raise AssertionError(f"unknown generated case {kind!r}")
@@ -161,6 +170,9 @@ def test_bad_input_gives_one_clear_error_and_writes_nothing(
     assert not (tmp_path / "PWNED-BY-ROUTINE").exists()
     if copied is not None:  # the input itself is never written over
         assert copied.read_bytes() == (CATALOGUE / case["file"]).read_bytes()
+    if "fifo" in case.get("setup", []):  # a named pipe stays one (never replaced by a file)
+        assert stat.S_ISFIFO((tmp_path / "fifo").stat().st_mode)
+        assert not list(tmp_path.glob("fifo.*")), list(tmp_path.iterdir())
     for path in case.get("absent", []):
         assert not Path(expand(path, places)).exists(), path
     leftovers = [p.name for p in tmp_path.rglob("*") if ".part" in p.name or "staging" in p.name]

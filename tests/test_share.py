@@ -61,7 +61,9 @@ def test_bundle_holds_the_routine_as_rendered_the_audio_and_a_self_contained_pag
     sheet = json.loads(members["small.cues.json"])
     assert [c["title"] for c in sheet["chapters"]][1] == "1. Leg lift — 2 reps"
     # the packed MP3 is the render, and it lasts what its cue sheet says
-    assert members["small.mp3"] == (made[1] / "small.mp3").read_bytes()
+    (render,) = made[1].glob("small-*.mp3")  # a variant's render, named after its options
+    assert members["small.mp3"] == render.read_bytes()
+    assert not (made[1] / "small.mp3").exists()  # the standard render's name stays free
     audio = tmp_path / "x.mp3"
     audio.write_bytes(members["small.mp3"])
     assert abs(decode(audio).size / RATE - sheet["duration"]) < 0.05

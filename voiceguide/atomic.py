@@ -5,22 +5,105 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
 
+OTHER_AUDIO = {"aac", "flac", "m4b", "mp4", "oga", "ogg", "webm", "wma"}
 
-def check_new_file(output: Path, force: bool, example: str) -> None:
-    """Refuse an ``-o`` that is a folder, or an existing file without ``--force``; ``example``
-    is a file name to suggest (``my-routine.zip``)."""
+
+def output_path(given: str | Path, name: str, option: str = "-o") -> Path:
+    """The file an output option names: ``given`` itself, or ``given/name`` when ``given`` is a
+    folder (an existing one, or a path ending in a slash). An empty value is an InputError."""
+    text = os.fspath(given)
+    if not text.strip():
+        raise InputError(f"{option} is empty.\n  Fix: give a file name, or a folder ending in "
+                         f"'/', such as {option} output/")
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return path / name
+    return path
+
+
+def output_format(path: Path, formats: Sequence[str], chosen: str | None, default: str) -> str:
+    """The format a file is written in: the one its extension names (``x.wav``: wav), which
+    ``chosen`` (``--format``) must agree with; ``chosen`` or ``default`` for a path without a
+    known extension. A mismatch is an InputError."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in formats:
+        if chosen is not None and chosen != suffix:
+            raise InputError(f"{path} ends in .{suffix} but --format is {chosen}.\n  Fix: "
+                             f"name the file .{chosen}, or use --format {suffix}")
+        return suffix
+    if suffix in OTHER_AUDIO:
+        raise InputError(f"{path}: voiceguide does not write .{suffix} files.\n  Fix: name the "
+                         f"file with one of .{', .'.join(formats)}")
+    return chosen or default
+
+
+def check_new_file(output: Path, force: bool, example: str,
+                   inputs: Sequence[Path | None] = ()) -> None:
+    """Refuse an output that is a folder, a device or a named pipe, one of the ``inputs``, or an
+    existing file without ``force``; ``example`` is a file name to suggest
+    (``my-routine.zip``). Every file voiceguide writes passes here before any work starts."""
     if output.is_dir():
         raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
                          f"such as -o {example}")
-    if output.exists() and not force:
+    for source in inputs:
+        if source is not None and _same(output, source):
+            raise InputError(f"{output} is an input of this command; it is never written "
+                             "over.\n  Fix: give another file with -o")
+    try:
+        mode = output.stat().st_mode
+    except OSError:
+        return  # nothing there yet (or a dangling link, which the rename replaces)
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{output} is not a regular file (a device, a named pipe or a socket); "
+                         "voiceguide writes only ordinary files.\n  Fix: give a file name with "
+                         f"-o, such as -o {example}")
+    if not force:
         raise InputError(f"{output} already exists.\n  Fix: give another file with -o, or add "
                          "--force to replace it")
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+@contextmanager
+def placed_together(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """Hidden temporary paths beside each of ``paths`` (unique: concurrent runs never share
+    one). When the block succeeds they are renamed into place, all of them; if a rename fails,
+    the ones already placed are removed, so the set appears whole or not at all. On any failure
+    inside the block every temporary file goes."""
+    drafts: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                            suffix=".part")
+            os.close(handle)
+            drafts.append(Path(name))
+        yield drafts
+        for draft in drafts:
+            default_permissions(draft)
+        for draft, path in zip(drafts, paths):
+            os.replace(draft, path)
+            placed.append(path)
+    except BaseException:
+        if len(placed) < len(paths):
+            for path in placed:
+                path.unlink(missing_ok=True)
+        raise
+    finally:
+        for draft in drafts:
+            draft.unlink(missing_ok=True)
 
 
 def default_permissions(path: Path) -> None:

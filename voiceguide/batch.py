@@ -17,7 +17,16 @@ from pathlib import Path
 
 from .errors import InputError
 from .model import Routine
-from .pipeline import Options, Plan, Result, load_routine, prepare, render_plan, resolve
+from .pipeline import (
+    Options,
+    Plan,
+    Result,
+    check_render_output,
+    load_routine,
+    prepare,
+    render_plan,
+    resolve,
+)
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 
@@ -64,6 +73,7 @@ def plan_jobs(arguments: Sequence[str | Path], output_dir: Path, fmt: str) -> li
             raise InputError(f"{other} and {source} would both be written to {output}.\n"
                              "  Fix: rename one of them, or render them in separate calls")
         taken[output.name.lower()] = source
+        check_render_output(output, fmt, (source,))
         jobs.append(Job(source, load_routine(source), output))
     return jobs
 

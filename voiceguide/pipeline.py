@@ -8,19 +8,20 @@ This is the Python API the CLI is a thin layer over::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import check_new_file, placed_together
 from .audio.encode import SAMPLE_RATE, find_ffmpeg
 from .audio.options import SoundOptions
 from .engines import Engine, choose_engine, language_voice
-from .errors import EngineError, InputError
+from .errors import EngineError, ExportError, InputError
 from .format import load as format_load
 from .model import Routine, Timeline
 from .script.compile import compile_timeline, phrases_of
-from .script.cues import write_cue_files
+from .script.cues import cue_file_paths, write_cue_files
 from .script.customize import Customization, customize
 from .script.phrases import Phrases, load_phrases
 from .share.archive import routine_from_bundle
@@ -217,10 +218,32 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
     (``<name>.cues.json``) and the WebVTT transcript (``<name>.vtt``) beside it."""
     from .audio.master import master
 
-    path = master(plan.timeline, plan.clips, Path(output), fmt, tags_for(plan.routine),
-                  plan.options.sound)
-    written = write_cue_files(plan.timeline, path, plan.routine) if cue_files else ()
+    path = Path(output)
+    written = cue_file_paths(path) if cue_files else ()
+    # the audio and its cue files appear together or not at all (a full disk, Ctrl-C)
+    drafts: list[Path] = []
+    try:
+        with placed_together([path, *written]) as drafts:
+            master(plan.timeline, plan.clips, drafts[0], fmt, tags_for(plan.routine),
+                   plan.options.sound)
+            if cue_files:
+                write_cue_files(plan.timeline, path, plan.routine, (drafts[1], drafts[2]))
+    except ExportError as exc:  # name the file the user asked for, not its hidden draft
+        raise ExportError(str(exc).replace(str(drafts[0]), str(path)) if drafts else str(exc)
+                          ) from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}\n  Fix: check that the "
+                          "folder exists, that you may write there and that the disk has room"
+                          ) from None
     return Result(path, plan.timeline, written)
+
+
+def check_render_output(output: Path, fmt: str, inputs: Sequence[Path | None]) -> None:
+    """Refuse, before anything is synthesized, a render whose audio or cue files would land
+    on one of the ``inputs`` (the routine, a bundle, the music), a folder, a device or a named
+    pipe (an InputError)."""
+    for path in (output, *cue_file_paths(output)):
+        check_new_file(path, True, f"my-routine.{fmt}", inputs=inputs)
 
 
 def render(
@@ -232,4 +255,6 @@ def render(
 ) -> Result:
     """Render a routine (a Routine, a file path or a template name) into one audio file."""
     find_ffmpeg()  # before any speech is synthesized: a missing ffmpeg is known at once
+    source = routine.source if isinstance(routine, Routine) else Path(routine)
+    check_render_output(Path(output), fmt, (source, (options or Options()).sound.music))
     return render_plan(prepare(routine, options), output, fmt, cue_files)

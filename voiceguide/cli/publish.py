@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .. import config, pipeline
+from ..atomic import check_new_file, output_path
 from ..audio.options import SoundOptions
 from ..format.text import for_terminal
 from ..model import LEVELS
@@ -32,8 +33,8 @@ from .common import (
 
 @click.command("bundle")
 @click.argument("routine")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The zip to write (default: <output folder>/<routine>.zip).")
+@click.option("-o", "--output", default=None, metavar="PATH",
+              help="The zip to write, or a folder for it (default: <output folder>/<routine>.zip).")
 @click.option("--force", is_flag=True, help="Replace the zip if it exists.")
 @click.option("--levels", default=None, metavar="LEVEL,LEVEL",
               help="One render per level (easy,standard,hard or some of them), in one player "
@@ -42,7 +43,7 @@ from .common import (
 @cue_options
 @mix_options
 @handle_errors
-def bundle_command(routine: str, output: Path | None, force: bool, levels: str | None, cues: str,
+def bundle_command(routine: str, output: str | None, force: bool, levels: str | None, cues: str,
                    no_chimes: bool, music: Path | None, duck: float, loudness: float | None,
                    channels: str | None, **kwargs: Any) -> None:
     """Pack ROUTINE and a player page into one zip to share.
@@ -66,8 +67,10 @@ def bundle_command(routine: str, output: Path | None, force: bool, levels: str |
         duck=duck, loudness=loudness, channels=int(channels) if channels else None))
     source = resolve(routine)
     folder = Path(str(config.settings({})["output"].value)).expanduser()
-    output = output or folder / f"{archive.slug(source.stem)}.zip"
-    made = bundle.bundle(source, options, output, folder, force=force, levels=chosen,
+    name = f"{archive.slug(source.stem)}.zip"
+    target = output_path(output, name) if output is not None else folder / name
+    check_new_file(target, force, "my-routine.zip", inputs=(source, Path(routine), music))
+    made = bundle.bundle(source, options, target, folder, force=force, levels=chosen,
                          progress=progress_lines())
     for rendered in made.renders:
         sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))

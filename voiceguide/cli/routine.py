@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .. import batch, config, pipeline
+from ..atomic import output_format, output_path
 from ..audio.encode import FORMATS, find_ffmpeg
 from ..audio.options import SoundOptions
 from ..errors import InputError
@@ -38,8 +39,9 @@ from .common import (
 
 @click.command()
 @click.argument("routines", metavar="ROUTINE...", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file of a single routine (default: <output folder>/<routine>.<format>;"
+@click.option("-o", "--output", default=None, metavar="PATH",
+              help="Output file of a single routine, or a folder for it (ending in '/'); the "
+              "format follows the file's extension (default: <output folder>/<routine>.<format>;"
               " the folder is 'output' or the config file's).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files of several routines (default: the output folder).")
@@ -51,7 +53,7 @@ from .common import (
 @cue_options
 @mix_options
 @handle_errors
-def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | None,
+def render(routines: tuple[str, ...], output: str | None, output_dir: Path | None,
            fmt: str | None, no_cue_files: bool, cues: str, no_chimes: bool, music: Path | None,
            duck: float, loudness: float | None, channels: str | None, **kwargs: Any) -> None:
     """Render each ROUTINE into one audio file. Several routines, or a folder of them, are
@@ -67,16 +69,19 @@ def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | No
         duck=duck, loudness=loudness, channels=int(channels) if channels else None))
     source = resolve(routines[0])
     find_ffmpeg()  # before any speech is synthesized: a missing ffmpeg is known at once
-    settings = config.settings({"format": fmt})
-    fmt = str(settings["format"].value)
+    settings = config.settings({})
+    default = str(settings["format"].value)
     folder = output_dir or Path(str(settings["output"].value)).expanduser()
     if len(routines) > 1 or source.is_dir():
         if output is not None:
             raise InputError("-o names the file of a single routine.\n  Fix: with several "
                              "routines, give a folder with --output-dir")
-        render_several(routines, folder, fmt, options, cue_files=not no_cue_files)
+        render_several(routines, folder, fmt or default, options, cue_files=not no_cue_files)
         return
-    output = output or folder / f"{source.stem}.{fmt}"
+    name = f"{source.stem}.{fmt or default}"
+    target = output_path(output, name) if output is not None else folder / name
+    fmt = output_format(target, FORMATS, fmt, default)
+    pipeline.check_render_output(target, fmt, (source, Path(routines[0]), music))
     bar: Any = None
 
     def start_bar(total: int) -> None:
@@ -93,9 +98,9 @@ def render(routines: tuple[str, ...], output: Path | None, output_dir: Path | No
             bar.__exit__(None, None, None)
     show_engine(plan)
     show_warnings(plan.timeline)
-    click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {output} …",
+    click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {target} …",
                err=True)
-    result = pipeline.render_plan(plan, output, fmt, cue_files=not no_cue_files)
+    result = pipeline.render_plan(plan, target, fmt, cue_files=not no_cue_files)
     click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
 
 
@@ -180,15 +185,15 @@ def fit_time(routine: Routine, options: pipeline.Options, max_minutes: float | N
 
 @click.command("customize")
 @click.argument("routine")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The routine file to write (never the source file).")
+@click.option("-o", "--output", required=True, metavar="PATH",
+              help="The routine file to write (never the source file), or a folder for it.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Ask exercise by exercise (the default on a terminal without options).")
 @routine_options
 @fit_options
 @handle_errors
-def customize_command(routine: str, output: Path, force: bool, interactive: bool,
+def customize_command(routine: str, output: str, force: bool, interactive: bool,
                       max_minutes: float | None, apply: bool, **kwargs: Any) -> None:
     """Write a copy of ROUTINE with your choices applied, keeping its comments and order.
 
@@ -203,7 +208,8 @@ def customize_command(routine: str, output: Path, force: bool, interactive: bool
 
     source = resolve(routine)
     loaded = load_routine(source)
-    check_output(source, output, force)
+    target = output_path(output, f"{source.stem}.yaml")
+    check_output(source, target, force)
     chosen = any(kwargs[key] not in (None, ()) and kwargs[key] is not False
                  for key in CHOICE_OPTIONS) or kwargs["tempo"] != 1.0 or max_minutes is not None
     options = build_options(**kwargs)
@@ -218,7 +224,7 @@ def customize_command(routine: str, output: Path, force: bool, interactive: bool
     show_warnings(timeline)
     click.echo(f"New length: {format_time(timeline.duration)} ({timeline.duration:.1f} s; "
                f"was {format_time(was.duration)})")
-    if interactive and not click.confirm(f"Write {output}?", default=True):
+    if interactive and not click.confirm(f"Write {target}?", default=True):
         click.echo("Nothing written.")
         return
     args = options.choices.as_args()
@@ -226,8 +232,8 @@ def customize_command(routine: str, output: Path, force: bool, interactive: bool
         args += ["--max-minutes", f"{max_minutes:g}", "--apply"]
     derived = f"{routine} with {' '.join(args)}" if args else routine
     customized = customize(loaded, options.choices)
-    write_variant(source, customized, output, derived, force=force)
-    click.echo(f"{output}  ({len(customized.exercises)} exercises, "
+    write_variant(source, customized, target, derived, force=force)
+    click.echo(f"{target}  ({len(customized.exercises)} exercises, "
                f"{format_time(timeline.duration)})")
 
 

@@ -82,10 +82,12 @@ def cue_file_paths(audio: Path) -> tuple[Path, Path]:
 
 
 def write_cue_files(timeline: Timeline, audio: Path,
-                    routine: Routine | None = None) -> tuple[Path, Path]:
+                    routine: Routine | None = None,
+                    into: tuple[Path, Path] | None = None) -> tuple[Path, Path]:
     """Write the cue sheet (with ``routine``'s details, see ``cue_sheet``) and the WebVTT
-    transcript beside ``audio`` (each atomically)."""
-    sheet_path, vtt_path = cue_file_paths(audio)
+    transcript beside ``audio`` (each atomically), or into the two paths ``into`` (drafts that
+    the caller places)."""
+    sheet_path, vtt_path = into or cue_file_paths(audio)
     write_text(sheet_path,
                json.dumps(cue_sheet(timeline, routine), indent=2, ensure_ascii=False) + "\n")
     write_text(vtt_path, webvtt(timeline))

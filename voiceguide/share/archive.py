@@ -303,9 +303,11 @@ def import_bundle(path: Path, folder: Path, *, force: bool = False) -> Imported:
                              "  Fix: import into another folder with -d, or add --force to "
                              "replace them")
         for name in clashes:
-            if (folder / name).is_dir():
-                raise InputError(f"{folder / name} is a folder; nothing was written.\n"
-                                 "  Fix: import into another folder with -d")
+            if not (folder / name).is_symlink() and not (folder / name).is_file():
+                raise InputError(f"{folder / name} is a folder or a special file (a device, a "
+                                 "named pipe); "
+                                 "nothing was written.\n  Fix: import into another folder "
+                                 "with -d")
         created = [p for p in (folder.absolute(), *folder.absolute().parents) if not p.exists()]
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.import-"))

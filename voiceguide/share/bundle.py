@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
-from ..engines import choose_engine
+from ..engines import DEFAULT_ENGINE, choose_engine
+from ..errors import VoiceguideError
 from ..model import Level, Routine
 from ..pipeline import load_routine
 from ..script.customize import customize
@@ -88,10 +91,12 @@ def _current(audio: Path, key: str) -> bool:
 
 
 def record_render(result: pipeline.Result, key: str) -> None:
-    """Note beside an MP3 render (with its cue files) the ``render_key`` it was made with, so
-    that ``render_current`` reuses it."""
+    """Note beside an MP3 render (with its cue files) the ``render_key`` it was made with and
+    the SHA-256 of each file, so that ``render_current`` reuses it and ``snapshot`` can tell a
+    consistent set from one a concurrent run changed."""
     record = {"key": key, "bytes": result.path.stat().st_size,
-              "cue_files": [p.name for p in result.cue_files]}
+              "cue_files": [p.name for p in result.cue_files],
+              "sha256": {p.name: _digest(p) for p in (result.path, *result.cue_files)}}
     write_text(record_path(result.path), json.dumps(record, indent=2) + "\n")
 
 
@@ -105,6 +110,60 @@ def render_current(source: Path, options: pipeline.Options, audio: Path) -> Rend
     record = json.loads(record_path(audio).read_text(encoding="utf-8"))
     sheet, transcript = (audio.with_name(name) for name in record["cue_files"])
     return Rendered(audio, sheet, transcript, key, reused)
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def render_name(name: str, options: pipeline.Options, level_named: bool = False) -> str:
+    """The file name (no suffix) of a reused render: ``name`` at the standard options,
+    ``name-<10 hex digits of the options>`` otherwise, so that a variant (``--level easy``, other
+    reps, another voice) never replaces the standard render, and two variants never share one.
+    With ``level_named`` (``name`` already ends in the level), the level does not count."""
+    def sound_fields(o: pipeline.Options) -> tuple[object, ...]:
+        choices = replace(o.choices, level="standard") if level_named else o.choices
+        return (choices, o.engine or DEFAULT_ENGINE, o.voice, o.rate, o.strict, o.sound)
+
+    fields = sound_fields(options)
+    if fields == sound_fields(pipeline.Options()):
+        return name
+    return f"{name}-{hashlib.sha256(repr(fields).encode()).hexdigest()[:10]}"
+
+
+def snapshot(rendered: Rendered, into: Path, attempts: int = 3,
+             again: Callable[[], Rendered] | None = None) -> Rendered:
+    """Copies (hard links where possible) of a render's three files in the private folder
+    ``into``, checked against the render's record (same key, same SHA-256 for each file), so a
+    bundle never packs one run's audio with another's cue sheet. A render changed under us by a
+    concurrent run is rendered ``again`` (up to ``attempts`` times), then a VoiceguideError."""
+    for _attempt in range(attempts):
+        try:
+            record = json.loads(record_path(rendered.audio).read_text(encoding="utf-8"))
+            copies = []
+            for path in (rendered.audio, rendered.sheet, rendered.transcript):
+                copy = into / path.name
+                copy.unlink(missing_ok=True)
+                try:
+                    os.link(path, copy)
+                except OSError:
+                    shutil.copyfile(path, copy)
+                copies.append(copy)
+            if record["key"] == rendered.key and all(
+                    record["sha256"][path.name] == _digest(path) for path in copies):
+                return replace(rendered, audio=copies[0], sheet=copies[1], transcript=copies[2])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        if again is None:
+            break
+        rendered = again()
+    raise VoiceguideError(f"the render {rendered.audio} kept changing while it was packed (another "
+                          "voiceguide run writes the same file).\n  Fix: run the command again "
+                          "when the other run has finished")
 
 
 # --- bundle --------------------------------------------------------------------------------------
@@ -144,7 +203,7 @@ def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Pat
     ``<name>-<level>.mp3`` (with its cue files), all in one player page that switches between
     them; the routine packed is the one rendered at the first level. ``progress`` is told what
     is being done (one line per step). Members are written readable by everyone (0644)."""
-    check_new_file(output, force, "my-routine.zip")
+    check_new_file(output, force, "my-routine.zip", inputs=(source, options.sound.music))
     name = slug(source.stem)
     chosen = tuple(dict.fromkeys(levels))
     tracks: list[tuple[str, pipeline.Options]] = [
@@ -154,14 +213,30 @@ def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Pat
     for number, (stem, track_options) in enumerate(tracks, start=1):
         if progress is not None:
             progress(f"[{number}/{len(tracks)}] {stem}.mp3")
-        renders.append(render_current(source, track_options, render_to / f"{stem}.mp3"))
+        audio = render_to / f"{render_name(stem, track_options, bool(chosen))}.mp3"
+        renders.append(render_current(source, track_options, audio))
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bundle-") as staging:
+        packed = []  # checked copies: a concurrent run cannot swap a file while it is packed
+        for number, ((_, track_options), rendered) in enumerate(zip(tracks, renders)):
+            (Path(staging) / str(number)).mkdir()
+            packed.append(snapshot(rendered, Path(staging) / str(number), again=partial(
+                render_current, source, track_options, rendered.audio)))
+        return _pack(source, output, name, tracks, chosen, renders, packed, Path(staging),
+                     options, progress)
+
+
+def _pack(source: Path, output: Path, name: str, tracks: list[tuple[str, pipeline.Options]],
+          chosen: tuple[Level, ...], renders: list[Rendered], packed: list[Rendered],
+          staging: Path, options: pipeline.Options,
+          progress: Callable[[str], None] | None) -> Bundled:
+    """Write the zip of ``bundle`` from the renders' checked copies ``packed``."""
     first_options = tracks[0][1]
     routine = customize(load_routine(source), first_options.choices)
     args = first_options.choices.as_args()
     derived = f"{source.name} with {' '.join(args)}" if args else source.name
-    sheets = [json.loads(r.sheet.read_text(encoding="utf-8")) for r in renders]
+    sheets = [json.loads(r.sheet.read_text(encoding="utf-8")) for r in packed]
     files: dict[str, Path] = {}
-    for (stem, _), rendered in zip(tracks, renders):
+    for (stem, _), rendered in zip(tracks, packed):
         files.update({f"{stem}.mp3": rendered.audio, f"{stem}.cues.json": rendered.sheet,
                       f"{stem}.vtt": rendered.transcript})
     first = tracks[0][0]
@@ -175,31 +250,30 @@ def bundle(source: Path, options: pipeline.Options, output: Path, render_to: Pat
         "source": source.name, "options": args,
         "engine": choose_engine(options.engine, routine.language, options.voice).name,
         "voice": options.voice, "rate": options.rate,
-        "render_key": renders[0].key,
+        "render_key": packed[0].key,
     }
     if chosen:
         manifest["levels"] = [
             {"level": level, "audio": f"{stem}.mp3", "cues": f"{stem}.cues.json",
              "transcript": f"{stem}.vtt", "duration": sheet.get("duration"),
              "render_key": rendered.key}
-            for level, (stem, _), rendered, sheet in zip(chosen, tracks, renders, sheets)]
+            for level, (stem, _), rendered, sheet in zip(chosen, tracks, packed, sheets)]
     more = [Track(sheet, f"{stem}.mp3", level)
             for level, (stem, _), sheet in zip(chosen[1:], tracks[1:], sheets[1:])]
     if progress is not None:
         progress(f"packing {output.name}")
-    with tempfile.TemporaryDirectory(prefix="voiceguide-bundle-") as staging:
-        variant = write_variant(source, routine, Path(staging) / f"{name}.yaml", derived)
-        texts = {
-            "index.html": player_page(sheets[0], f"{first}.mp3", routine, links, more=more,
-                                      level=chosen[0] if chosen else None),
-            "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-            f"{name}.yaml": variant.read_text(encoding="utf-8"),
-        }
-        with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as archive:
-            for member, text in texts.items():
-                archive.writestr(_member(member), text)
-            for member, path in files.items():
-                with path.open("rb") as src, archive.open(_member(member, path), "w") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+    variant = write_variant(source, routine, staging / f"{name}.yaml", derived)
+    texts = {
+        "index.html": player_page(sheets[0], f"{first}.mp3", routine, links, more=more,
+                                  level=chosen[0] if chosen else None),
+        "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+        f"{name}.yaml": variant.read_text(encoding="utf-8"),
+    }
+    with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as archive:
+        for member, text in texts.items():
+            archive.writestr(_member(member), text)
+        for member, path in files.items():
+            with path.open("rb") as src, archive.open(_member(member, path), "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
     return Bundled(output, renders[0], routine, tuple(sorted([*texts, *files])), tuple(renders),
                    chosen)

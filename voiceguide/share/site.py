@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -163,6 +164,9 @@ def build_site(folder: Path, output: Path, base_url: str,
         names[name] = path
     if output.exists() and not output.is_dir():
         raise InputError(f"{output} is a file.\n  Fix: give a folder with -o")
+    if output.exists() and os.path.samefile(output, folder):
+        raise InputError(f"{output} is the folder of the routines; the site goes into a folder "
+                         "of its own.\n  Fix: give another folder with -o, such as -o site/")
     written: list[Path] = []
     now = datetime.now(timezone.utc)
     episodes: list[Episode] = []
