@@ -7,9 +7,13 @@ Screenshots at phone and desktop width go to ``tests/artifacts/`` (git-ignored).
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +251,95 @@ def test_requests_without_the_token_or_from_another_site_are_refused(
     # the same limit as the CLI: a routine of more than 1 MB is refused
     big = {"name": "big.yaml", "text": "title: x\n" + "#" * 1_100_000, "base_hash": None}
     assert request(studio, "/api/save", good, big) == 400
+
+
+SMALL_TWO = """\
+# Two exercises for the library tests.
+title: Library test
+exercises:
+  - id: squat
+    name: Squat
+    reps: 3-5
+    rep:
+      - say: Down.
+        seconds: 1
+  - id: plank
+    name: Plank
+    duration: 5
+"""
+
+
+def test_library_duplicate_delete_variant_and_bundle(browser: Browser,
+                                                     studio: server.Running) -> None:
+    root = studio.studio.folder.root
+    (root / "legs.yaml").write_text(SMALL_TWO, encoding="utf-8")
+    page, errors = open_studio(browser, studio, DESKTOP)
+    wait_until(page, "document.querySelector('#routines .card[data-name=\"legs.yaml\"] .length')"
+               "?.textContent.includes(':')")
+    page.locator("#routines .card[data-name='legs.yaml'] >> text=Duplicate").click()
+    wait_until(page, "document.querySelector('#routines .card[data-name=\"legs-copy.yaml\"]')")
+    assert (root / "legs-copy.yaml").read_text(encoding="utf-8") == SMALL_TWO
+    page.locator("#routines .card[data-name='legs-copy.yaml'] >> text=Delete").click()
+    wait_until(page, "!document.querySelector('#routines .card[data-name=\"legs-copy.yaml\"]')")
+    assert not (root / "legs-copy.yaml").exists()
+    assert (root / ".trash" / "legs-copy.yaml").read_text(encoding="utf-8") == SMALL_TWO
+
+    # customize for a client: easy, without the plank; saved as a variant with its own title
+    page.locator("#routines .card[data-name='legs.yaml'] >> text=Open").click()
+    wait_until(page, "document.getElementById('total').dataset.seconds")
+    full = float(page.locator("#total").get_attribute("data-seconds") or 0)
+    before = checked(page)
+    page.select_option("#level", "easy")
+    page.get_by_label("Keep Plank").uncheck()
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before + 1}")
+    wait_until(page, f"Number(document.getElementById('total').dataset.seconds) < {full - 5}")
+    page.fill("#variant-title", "Legs for Anna")
+    page.click("text=Save variant")
+    wait_until(page, "document.getElementById('notice').textContent.includes('legs-for-anna')")
+    variant = load_routine(root / "legs-for-anna.yaml")
+    assert variant.title == "Legs for Anna"
+    assert [(e.id, str(e.reps)) for e in variant.exercises] == [("squat", "3")]
+    assert "# Two exercises for the library tests." in (root / "legs-for-anna.yaml").read_text(
+        encoding="utf-8")
+
+    # a bundle of the customized routine, with a progress bar while it renders
+    page.click("#bundle")
+    wait_until(page, "document.querySelector('#render-result a[href$=\".zip\"]')", 120)
+    with page.expect_download() as download:
+        page.locator("#render-result a[href$='.zip']").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = set(archive.namelist())
+    assert {"index.html", "manifest.json", "legs.mp3", "legs.yaml"} <= names
+    assert errors == []
+    page.close()
+
+
+def test_the_command_prints_its_address_and_serves_only_with_the_token(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from voiceguide.cli import main; main()", "studio",
+         str(tmp_path), "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(2)]
+        url = lines[1].split()[1]
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url
+        base = url.split("/?")[0]
+        # the first load trades the token for a cookie, as a browser keeps it
+        browser_like = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser_like.open(url) as response:
+            assert response.status == 200 and response.url == base + "/"
+            assert "voiceguide studio" in response.read().decode()
+        with browser_like.open(base + "/api/library") as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/api/library")
+        assert refused.value.code == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    missing = subprocess.run([sys.executable, "-c", "from voiceguide.cli import main; main()",
+                              "studio", str(tmp_path / "nowhere"), "--no-browser"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2
+    assert "is not a folder" in missing.stderr and "Traceback" not in missing.stderr

@@ -373,7 +373,8 @@ async def api_check(studio: Studio, request: Request) -> Response:
 
     def run() -> dict[str, Any]:
         new_text = with_data(text, data["data"]) if "data" in data else text
-        result = check_text(new_text, name, studio.speaker, choices, min(max(wait, 0.0), 30.0))
+        result = check_text(new_text, name, studio.speaker, choices, min(max(wait, 0.0), 30.0),
+                            data="data" not in data)
         result["text"] = new_text
         return result
 

@@ -210,9 +210,22 @@ def with_data(text: str, data: Any) -> str:
     the items have one, so a reordered exercise keeps its comments), new keys go where the
     form has them."""
     doc = load_doc(text)
-    before = dump(doc) if doc is not None else None
+    before = _rendering(text, doc) if doc is not None else None
     after = dump(_merge(doc, data))
     return after if before is None else keep_layout(text, before, after)
+
+
+_RENDERINGS: dict[str, str] = {}
+
+
+def _rendering(text: str, doc: Any) -> str:
+    """ruamel's rendering of ``text`` unchanged (the last few kept: each edit starts from one)."""
+    key = digest(text)
+    if key not in _RENDERINGS:
+        if len(_RENDERINGS) > 8:
+            _RENDERINGS.pop(next(iter(_RENDERINGS)))
+        _RENDERINGS[key] = dump(doc)
+    return _RENDERINGS[key]
 
 
 def dump(doc: Any) -> str:

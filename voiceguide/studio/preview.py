@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -27,6 +28,7 @@ from ..script.phrases import Phrases, load_phrases
 from .files import check_size, load_doc, path_of, plain
 
 WAIT = 1.5  # seconds a preview waits for new phrases before estimating them
+CHUNK = 6  # phrases spoken in one go in the background
 SECONDS_PER_CHARACTER = 0.065  # an estimate of espeak-ng at 200 words per minute, measured roughly
 T = TypeVar("T")
 
@@ -106,23 +108,28 @@ class Speaker:
             with self.lock:
                 new = [text for text in missing if keys[text] not in self.running]
 
-                def speak(batch: Sequence[str] = tuple(new)) -> None:
-                    clips = synthesize(batch, engine, voice=voice, rate=rate,
-                                       language=routine.language, cache=cache, jobs=1)
-                    for text, clip in clips.items():
-                        self.lengths[keys[text]] = len(clip.raw_data) / 2 / SAMPLE_RATE
-                    with self.lock:
-                        for text in batch:
-                            self.running.pop(keys[text], None)
+                def speak(batch: Sequence[str]) -> None:
+                    try:
+                        clips = synthesize(batch, engine, voice=voice, rate=rate,
+                                           language=routine.language, cache=cache, jobs=1)
+                        for text, clip in clips.items():
+                            self.lengths[keys[text]] = len(clip.raw_data) / 2 / SAMPLE_RATE
+                    finally:
+                        with self.lock:
+                            for text in batch:
+                                self.running.pop(keys[text], None)
 
-                if new:
-                    future = self.executor.submit(speak)
-                    for text in new:
+                # a few phrases at a time, so that lengths come in while the rest is spoken
+                for start in range(0, len(new), CHUNK):
+                    batch = tuple(new[start:start + CHUNK])
+                    future = self.executor.submit(speak, batch)
+                    for text in batch:
                         self.running[keys[text]] = future
                 waiting = {id(f): f for f in (self.running.get(keys[t]) for t in missing) if f}
+            deadline = time.monotonic() + wait
             for future in waiting.values():
                 try:
-                    future.result(timeout=wait)
+                    future.result(timeout=max(0.0, deadline - time.monotonic()))
                 except FutureTimeout:
                     break
         pending = sum(1 for text in texts if keys[text] not in self.lengths)
@@ -157,14 +164,13 @@ def issues_of(error: VoiceguideError, doc: Any) -> list[Issue]:
 WARNING = re.compile(r"^exercise '([^']+)', ")
 
 
-def warning_issue(text: str, routine: Routine, doc: Any) -> Issue:
+def warning_issue(text: str, routine: Routine) -> Issue:
     """A compiler warning ("exercise 'bridge', rest: ...") placed at its exercise."""
     match = WARNING.match(text)
+    ids = [exercise.id for exercise in routine.exercises]
     path: tuple[str | int, ...] = ()
-    if match and isinstance(doc, dict) and isinstance(doc.get("exercises"), list):
-        for index, item in enumerate(doc["exercises"]):
-            if isinstance(item, dict) and str(item.get("id")) == match.group(1):
-                path = ("exercises", index)
+    if match and match.group(1) in ids:
+        path = ("exercises", ids.index(match.group(1)))
     return Issue(text, None, None, path, "warning")
 
 
@@ -182,17 +188,21 @@ def summary(timeline: Timeline, pending: int) -> dict[str, Any]:
 
 
 def check(text: str, name: str, speaker: Speaker, choices: Customization | None = None,
-          wait: float = WAIT) -> dict[str, Any]:
+          wait: float = WAIT, data: bool = True) -> dict[str, Any]:
     """Validate ``text`` (named ``name`` in messages) as ``voiceguide validate`` does and, when
-    valid, preview it: ``{"issues": [...], "preview": {...} | None, "data": ... }``."""
+    valid, preview it: ``{"issues": [...], "preview": {...} | None, "data": ...}``; ``data``
+    (the text as plain data, for the form) only when asked for."""
     check_size(text)
-    doc = load_doc(text)
-    result: dict[str, Any] = {"issues": [], "preview": None,
-                              "data": plain(doc) if doc is not None else None}
+    result: dict[str, Any] = {"issues": [], "preview": None}
+    if data:
+        doc = load_doc(text)
+        result["data"] = plain(doc) if doc is not None else None
     try:
         routine = parse_routine(text, name)
         custom = customize(routine, choices or Customization())
     except InputError as error:
+        # the round-trip parse (slow: pure Python) only when a message needs its field
+        doc = load_doc(text)
         result["issues"] = [i.as_dict() for i in issues_of(error, doc)]
         return result
     try:
@@ -200,8 +210,7 @@ def check(text: str, name: str, speaker: Speaker, choices: Customization | None 
     except VoiceguideError as error:
         result["issues"] = [Issue(str(error)).as_dict()]
         return result
-    result["issues"] = [warning_issue(w, routine, result["data"]).as_dict()
-                        for w in timeline.warnings]
+    result["issues"] = [warning_issue(w, routine).as_dict() for w in timeline.warnings]
     result["preview"] = summary(timeline, pending)
     result["exercises"] = [{"id": e.id, "name": e.name, "timed": e.timed,
                             "reps": str(e.reps) if e.reps else None,
