@@ -36,8 +36,16 @@ def test_no_file_means_the_defaults(config_file: Path) -> None:
     assert load_config() == {}
     found = settings({})
     assert {key: s.value for key, s in found.items()} == {
-        "voice": None, "rate": None, "level": "standard", "output": "output", "format": "mp3"}
+        "voice": None, "rate": None, "level": "standard", "output": "output", "format": "mp3",
+        "owner_email": None}
     assert {s.source for s in found.values()} == {"default"}
+
+
+def test_the_owner_email_comes_from_the_file(config_file: Path) -> None:
+    config_file.write_text('owner_email = "jane@example.org"\n', encoding="utf-8")
+    found = settings({"owner_email": None})
+    assert (found["owner_email"].value, found["owner_email"].source) == \
+        ("jane@example.org", "config file")
 
 
 def test_flags_override_the_file(config_file: Path) -> None:

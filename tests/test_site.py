@@ -16,7 +16,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from voiceguide.share.serve import make_server
-from voiceguide.share.site import Site, build_site
+from voiceguide.share.site import Channel, Site, build_site, podcast_guid
 
 from audio_checks import RATE, decode
 from conftest import SMALL, run_cli
@@ -46,7 +46,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Site]
     folder.mkdir()
     for name, text in ROUTINES.items():
         (folder / name).write_text(text, encoding="utf-8")
-    site = build_site(folder, root / "site", BASE.rstrip("/"))
+    site = build_site(folder, root / "site", BASE.rstrip("/"),
+                      channel=Channel(owner_email="coach@example.org"))
     return folder, root / "site", site
 
 
@@ -114,7 +115,7 @@ def test_rebuilding_an_unchanged_library_renders_and_writes_nothing(
     assert len(first.rendered) == 3
     before = snapshot(site)
     feed = (site / "feed.xml").read_bytes()
-    again = build_site(folder, site, BASE)
+    again = build_site(folder, site, BASE, channel=Channel(owner_email="coach@example.org"))
     assert again.rendered == () and again.written == ()
     assert snapshot(site) == before
     assert (site / "feed.xml").read_bytes() == feed  # same GUIDs and publication dates
@@ -187,8 +188,10 @@ def test_server_answers_on_loopback_with_byte_ranges(library: tuple[Path, Path, 
 def test_site_command_and_its_errors(library: tuple[Path, Path, Site], tmp_path: Path) -> None:
     folder, site, _ = library
     copy = shutil.copytree(site, tmp_path / "site")
-    code, out, _ = run_cli("site", str(folder), "-o", str(copy), "--base-url", BASE)
+    code, out, err = run_cli("site", str(folder), "-o", str(copy), "--base-url", BASE,
+                             "--owner-email", "coach@example.org")
     assert code == 0 and "3 routines, 0 rendered, 0 files written" in out
+    assert "…" not in err  # progress lines only on a terminal
     code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "x"), "--base-url", "example")
     assert code == 2 and "--base-url 'example' is not the web address" in err
     bad = tmp_path / "bad"
@@ -200,3 +203,83 @@ def test_site_command_and_its_errors(library: tuple[Path, Path, Site], tmp_path:
     assert not (tmp_path / "out").exists()
     code, _, err = run_cli("serve", str(tmp_path / "nothing"))
     assert code == 2 and "has no index.html" in err
+
+
+def test_feed_has_what_apple_podcasts_and_podcasting_2_require(
+        library: tuple[Path, Path, Site]) -> None:
+    import feedparser
+    from PIL import Image
+
+    _, site, built = library
+    text = (site / "feed.xml").read_text(encoding="utf-8")
+    parsed = feedparser.parse(text)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert len(parsed.entries) == 3
+    assert parsed.feed.image.href == BASE + "cover.png"
+    assert parsed.feed.publisher_detail.email == "coach@example.org"  # itunes:owner
+    channel = ET.fromstring(text).find("channel")
+    assert channel is not None
+    # Apple: square artwork of 1400-3000 px at an absolute URL, category, explicit, owner email
+    images = [channel.find("itunes:image", NS)] + [i.find("itunes:image", NS)
+                                                   for i in channel.findall("item")]
+    for element in images:
+        assert element is not None
+        href = element.get("href") or ""
+        assert href.startswith(BASE) and href.endswith(".png")
+        with Image.open(local(site, href)) as image:
+            assert image.format == "PNG" and image.width == image.height
+            assert 1400 <= image.width <= 3000
+    assert len({e.get("href") for e in images if e is not None}) == 4  # one per episode
+    assert channel.find("itunes:category", NS) is not None
+    assert channel.findtext("itunes:explicit", namespaces=NS) == "false"
+    assert channel.findtext("itunes:owner/itunes:email", namespaces=NS) == "coach@example.org"
+    assert channel.findtext("itunes:owner/itunes:name", namespaces=NS) == "Test Author"
+    # Podcasting 2.0: guid = UUIDv5 of the feed URL, transcripts, chapters
+    guid = channel.findtext("podcast:guid", namespaces=NS)
+    assert guid == str(podcast_guid(BASE + "feed.xml"))
+    assert podcast_guid("https://podcastindex.org/namespace/1.0/") == \
+        podcast_guid("podcastindex.org/namespace/1.0")
+    # the example the specification gives: the feed at https://mp3s.nashownotes.com/pc20rss.xml
+    assert str(podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml")) == \
+        "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    for item in channel.findall("item"):
+        transcript = item.find("podcast:transcript", NS)
+        assert transcript is not None and transcript.get("type") == "text/vtt"
+        assert local(site, transcript.get("url") or "").read_text("utf-8").startswith("WEBVTT")
+        assert item.find("podcast:chapters", NS) is not None
+    # the player pages show the episode's artwork on the lock screen
+    page = (site / built.episodes[0].slug / "index.html").read_text(encoding="utf-8")
+    assert '"cover":"cover.png","coverSize":1400' in page
+
+
+def test_site_checks_its_cover_and_refuses_two_episodes_of_one_title(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(SMALL, encoding="utf-8")
+    (folder / "b.yaml").write_text(SMALL.replace("reps: 3", "reps: 2"), encoding="utf-8")
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE)
+    assert code == 2
+    assert "a.yaml and b.yaml are both titled 'Small test routine'" in err
+    assert "--title" in err and not (tmp_path / "out").exists()
+    (folder / "b.yaml").unlink()
+    small = tmp_path / "small.png"
+    Image.new("RGB", (600, 600), "teal").save(small)
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE,
+                           "--image", str(small), "--owner-email", "a@example.org")
+    assert code == 2 and "600 x 600 px; podcast apps want 1400 to 3000 px" in err
+    assert not (tmp_path / "out").exists()
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE,
+                           "--owner-email", "not an address")
+    assert code == 2 and "is not an email address" in err
+    good = tmp_path / "good.jpg"
+    Image.new("RGB", (1600, 1600), "teal").save(good, "JPEG")
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE,
+                           "--image", str(good))
+    assert code == 0, err
+    assert "no --owner-email" in err  # Apple asks for it: a warning, not a failure
+    feed = ET.fromstring((tmp_path / "out" / "feed.xml").read_text(encoding="utf-8"))
+    image = feed.find("channel/itunes:image", NS)
+    assert image is not None and image.get("href") == BASE + "cover.jpg"
+    assert (tmp_path / "out" / "cover.jpg").read_bytes() == good.read_bytes()

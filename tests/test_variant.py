@@ -209,3 +209,33 @@ def test_a_routine_without_defaults_gets_them_in_order(tmp_path: Path) -> None:
         "exercises:\n" in text
     assert "title: Bare   # no defaults\n" in text
     assert preview_json(str(variant)) == preview_json(str(source), *choices)
+
+
+def test_title_and_description_are_set_and_never_left_stale(original: Path,
+                                                            tmp_path: Path) -> None:
+    described = tmp_path / "described.yaml"
+    described.write_text(original.read_text(encoding="utf-8").replace(
+        "intro: Hello.", "description: Three exercises, about four minutes.\nintro: Hello."),
+        encoding="utf-8")
+    short = tmp_path / "short.yaml"
+    code, _, err = run_cli("customize", str(described), "-o", str(short), "--skip", "twist",
+                             "--title", "Evening, short")
+    assert code == 0, err
+    variant = load_routine(short)
+    assert variant.title == "Evening, short"
+    # the source's description ("three exercises, four minutes") no longer holds: replaced
+    assert variant.description == ("Adapted from 'Evening routine': 2 exercises "
+                                   "(Leg lift, Plank).")
+    given = tmp_path / "given.yaml"
+    code, _, err = run_cli("customize", str(described), "-o", str(given), "--level", "easy",
+                           "--description", "The easy evening.")
+    assert code == 0, err
+    assert load_routine(given).description == "The easy evening."
+    assert load_routine(given).title == "Evening routine"
+    same = tmp_path / "same.yaml"
+    code, _, err = run_cli("customize", str(described), "-o", str(same), "--title", "Renamed")
+    assert code == 0, err
+    assert load_routine(same).description == "Three exercises, about four minutes."
+    code, _, err = run_cli("customize", str(described), "-o", str(tmp_path / "x.yaml"),
+                           "--title", "Bad\x07title")
+    assert code == 2 and "--title" in err

@@ -1,4 +1,4 @@
-"""User defaults: an optional TOML file (voice, rate, level, output folder, format).
+"""User defaults: an optional TOML file (voice, rate, level, output folder, format, owner email).
 
 The file lives in the user's config directory (``voiceguide config`` prints where); the environment
 variable ``VOICEGUIDE_CONFIG`` points elsewhere. Command-line options override it.
@@ -27,11 +27,12 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_ENV = "VOICEGUIDE_CONFIG"
-MAX_CONFIG_BYTES = 100_000  # a config file holds five short settings
+MAX_CONFIG_BYTES = 100_000  # a config file holds six short settings
 MIN_RATE = 80
 MAX_RATE = 450
 BUILTIN: Mapping[str, str | int | None] = {
     "voice": None, "rate": None, "level": "standard", "output": "output", "format": "mp3",
+    "owner_email": None,
 }
 MEANING = {
     "voice": "a voice id, name or language ('-': the routine language's voice)",
@@ -39,6 +40,7 @@ MEANING = {
     "level": f"one of {', '.join(LEVELS)}",
     "output": "the folder render writes into",
     "format": f"one of {', '.join(FORMATS)}",
+    "owner_email": "the podcast owner's email address, for 'site' (itunes:owner)",
 }
 
 

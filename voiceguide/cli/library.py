@@ -20,8 +20,8 @@ from .common import (
 def config_command() -> None:
     """Show the config file's path and the settings in effect, with where each comes from.
 
-    The file is TOML with any of: voice, rate, level, output (a folder), format. Options on the
-    command line override it; VOICEGUIDE_CONFIG points to another file.
+    The file is TOML with any of: voice, rate, level, output (a folder), format, owner_email.
+    Options on the command line override it; VOICEGUIDE_CONFIG points to another file.
 
     \b
     Example:

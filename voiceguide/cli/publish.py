@@ -122,7 +122,12 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
 @click.option("--description", default=None, help="The feed's description.")
 @click.option("--author", default=None, help="The feed's author (default: the routines').")
 @click.option("--language", default=None, help="The feed's language (default: the routines').")
-@click.option("--image", default=None, metavar="URL", help="The feed's cover image (a URL).")
+@click.option("--image", default=None, metavar="FILE|URL",
+              help="The feed's cover: a square PNG or JPEG of 1400-3000 px (checked and copied "
+                   "into the site), or its http(s) URL (default: one generated from the title).")
+@click.option("--owner-email", default=None, metavar="EMAIL",
+              help="The owner's email for podcast directories (itunes:owner; default: the config "
+                   "file's owner_email).")
 @click.option("--level", type=click.Choice(LEVELS), default=None,
               help="Pick the low, middle or high value of every range.")
 @engine_option()
@@ -133,24 +138,32 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
 @handle_errors
 def site_command(routines: Path, output: Path, base_url: str, title: str | None,
                  description: str | None, author: str | None, language: str | None,
-                 image: str | None, level: str | None, engine: str | None, voice: str | None,
-                 rate: int | None, no_cache: bool) -> None:
+                 image: str | None, owner_email: str | None, level: str | None,
+                 engine: str | None, voice: str | None, rate: int | None, no_cache: bool) -> None:
     """Make a site and podcast feed of ROUTINES.
 
     The output folder gets index.html (the routines), a player page per routine and feed.xml,
-    a podcast feed with chapters. Unchanged routines are not rendered again.
+    a podcast feed with chapters, transcripts and cover art. Unchanged routines are not
+    rendered again. Two routines with the same title are refused.
 
     \b
     Example:
-      voiceguide site routines/ -o site/ --base-url https://example.org/routines/
+      voiceguide site routines/ -o site/ --base-url https://example.org/routines/ \\
+          --owner-email jane@example.org
     """
-    settings = config.settings({"level": level, "voice": voice, "rate": rate})
+    settings = config.settings({"level": level, "voice": voice, "rate": rate,
+                                "owner_email": owner_email})
+    owner_email = settings["owner_email"].value  # type: ignore[assignment]
+    if owner_email is None:
+        click.echo("Warning: no --owner-email (or owner_email in the config file): Apple "
+                   "Podcasts asks for the owner's email (itunes:owner).", err=True)
     options = pipeline.Options(
         choices=Customization(level=settings["level"].value),  # type: ignore[arg-type]
         engine=engine, voice=settings["voice"].value,  # type: ignore[arg-type]
         rate=settings["rate"].value, cache=not no_cache)  # type: ignore[arg-type]
-    channel = site.Channel(title, description, author, language, image)
-    built = site.build_site(routines, output, base_url, options, channel)
+    channel = site.Channel(title, description, author, language, image, owner_email)
+    built = site.build_site(routines, output, base_url, options, channel,
+                            progress=progress_lines())
     for episode in built.episodes:
         state = "up to date" if episode.render.reused else "rendered"
         click.echo(f"{episode.slug + '/':<28} {format_time(episode.duration):>8}  {state}")

@@ -18,6 +18,7 @@ from ..audio.encode import FORMATS, find_ffmpeg
 from ..audio.options import SoundOptions
 from ..errors import InputError
 from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SETS
+from ..format.text import check as check_text
 from ..format.text import for_terminal
 from ..model import Hold, Routine
 from ..pipeline import load_routine, resolve
@@ -190,19 +191,27 @@ def fit_time(routine: Routine, options: pipeline.Options, max_minutes: float | N
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Ask exercise by exercise (the default on a terminal without options).")
+@click.option("--title", default=None, help="The variant's title (default: the routine's).")
+@click.option("--description", default=None,
+              help="The variant's description (default: the routine's when nothing else "
+                   "changes, else one listing the variant's exercises).")
 @routine_options
 @fit_options
 @handle_errors
 def customize_command(routine: str, output: str, force: bool, interactive: bool,
+                      title: str | None, description: str | None,
                       max_minutes: float | None, apply: bool, **kwargs: Any) -> None:
     """Write a copy of ROUTINE with your choices applied, keeping its comments and order.
 
     Ranges become the numbers chosen, and a 'derived_from' key records the source and the
-    options. Without options on a terminal, asks exercise by exercise.
+    options. A description that the choices would make stale (its length, its exercises) is
+    replaced by one listing the variant's exercises, unless --description gives one. Without
+    options on a terminal, asks exercise by exercise.
 
     \b
     Example:
-      voiceguide customize back-strengthening -o my-back.yaml --level easy --skip back-stretch
+      voiceguide customize back-strengthening -o my-back.yaml --level easy --skip back-stretch \\
+          --title "Back care, short"
     """
     from ..script.variant import check_output, write_variant  # ruamel.yaml: only here
 
@@ -231,10 +240,29 @@ def customize_command(routine: str, output: str, force: bool, interactive: bool,
     if options.choices.cut != 1.0:
         args += ["--max-minutes", f"{max_minutes:g}", "--apply"]
     derived = f"{routine} with {' '.join(args)}" if args else routine
-    customized = customize(loaded, options.choices)
+    customized = variant_text_fields(loaded, customize(loaded, options.choices),
+                                     title, description, changed=bool(args))
     write_variant(source, customized, target, derived, force=force)
     click.echo(f"{target}  ({len(customized.exercises)} exercises, "
                f"{format_time(timeline.duration)})")
+
+
+def variant_text_fields(source: Routine, customized: Routine, title: str | None,
+                        description: str | None, changed: bool) -> Routine:
+    """The variant's title and description: the ones given; else the source's title, and its
+    description only when nothing changed (a description such as "five exercises, about
+    twenty-five minutes" would be stale), otherwise one naming the variant's exercises."""
+    for option, text in (("--title", title), ("--description", description)):
+        if text is not None:
+            check_text(text, option)
+    if description is None and changed and source.description is not None:
+        names = ", ".join(e.name for e in customized.exercises)
+        count = len(customized.exercises)
+        description = (f"Adapted from '{source.title}': {count} exercise"
+                       f"{'' if count == 1 else 's'} ({names}).")
+    return replace(customized, title=title or customized.title,
+                   description=description if description is not None
+                   else customized.description)
 
 
 def ask(routine: Routine, choices: Customization) -> Customization:

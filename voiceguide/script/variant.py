@@ -93,6 +93,11 @@ def _set(mapping: CommentedMap, key: str, value: Any, default: Any, after: tuple
 
 
 def _apply(doc: CommentedMap, routine: Routine, derived_from: str) -> None:
+    _set(doc, "title", routine.title, None, after=())
+    if routine.description is None:
+        doc.pop("description", None)
+    else:
+        _set(doc, "description", routine.description, None, after=("language", "author", "title"))
     _set(doc, "derived_from", derived_from, None, after=("title",))
     for key in ("intro", "safety", "outro"):
         if not getattr(routine, key) and key in doc:

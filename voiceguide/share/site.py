@@ -7,10 +7,17 @@ changed) and writes::
     SITE/feed.xml                        RSS 2.0 with the iTunes and Podcasting 2.0 namespaces
     SITE/<name>/index.html               the player page
     SITE/<name>/<name>.mp3 .cues.json .vtt .yaml .chapters.json (Podcasting 2.0 JSON chapters)
+    SITE/cover.png (or the given .jpg), SITE/<name>/cover.png   the artwork (1400-3000 px)
 
 A file is rewritten only when its content changes, so a rebuild with nothing changed touches
 nothing. Each episode's GUID is derived from its render key (routine, options, engine) and its
 publication date is kept in ``<name>/episode.json`` until that key changes.
+
+The feed has what Apple Podcasts requires and Podcasting 2.0 adds (field notes): square artwork of
+1400-3000 px at an absolute URL for the channel and each episode, ``itunes:category``,
+``itunes:explicit``, ``itunes:owner`` with the owner's email, ``podcast:guid`` (UUIDv5 of the
+feed URL), and per episode ``podcast:transcript`` (the WebVTT) and ``podcast:chapters`` (JSON
+1.2.0).
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from __future__ import annotations
 import html
 import json
 import os
+import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -27,7 +36,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .. import pipeline
-from ..atomic import write_text
+from ..atomic import atomic_path, write_text
 from ..errors import InputError
 from ..format.text import check as check_text
 from ..model import Routine
@@ -41,6 +50,9 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 CHAPTERS_TYPE = "application/json+chapters"
 CATEGORY = ("Health & Fitness", "Fitness")
+# Podcasting 2.0's namespace for podcast:guid (podcastindex.org/namespace/1.0#guid)
+DEFAULT_TITLE = "Voice-guided routines"
+GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 URL_UNSAFE = set('"<>\\^`{|}')  # never in a URL (RFC 3986 §2), so never in --base-url
 
 
@@ -52,7 +64,8 @@ class Channel:
     description: str | None = None
     author: str | None = None
     language: str | None = None
-    image: str | None = None
+    image: str | None = None  # an image file (checked, copied) or an absolute http(s) URL
+    owner_email: str | None = None  # itunes:owner's email
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,7 @@ class Episode:
     duration: float
     guid: str
     published: datetime
+    cover: str = "cover.png"  # the episode's artwork, in its folder
 
 
 @dataclass(frozen=True)
@@ -144,10 +158,12 @@ def find_routines(folder: Path) -> list[Path]:
 
 
 def build_site(folder: Path, output: Path, base_url: str,
-               options: pipeline.Options | None = None, channel: Channel = Channel()
-               ) -> Site:
+               options: pipeline.Options | None = None, channel: Channel = Channel(),
+               progress: Callable[[str], None] | None = None) -> Site:
     """Render every routine of ``folder`` into the static site ``output`` (see the module's
-    docstring). Every routine is validated before anything is rendered or written."""
+    docstring). Every routine is validated before anything is rendered or written; two
+    routines with the same title, a wrong ``channel.image`` or owner email are InputErrors.
+    ``progress`` is told which routine is being made."""
     options = options or pipeline.Options()
     base = check_base_url(base_url)
     for name, value in vars(channel).items():
@@ -162,25 +178,89 @@ def build_site(folder: Path, output: Path, base_url: str,
             raise InputError(f"{names[name].name} and {path.name} would both be published as "
                              f"'{name}'.\n  Fix: rename one of them")
         names[name] = path
+    titles: dict[str, Path] = {}
+    for path, routine in zip(sources, routines):
+        if routine.title in titles:
+            raise InputError(
+                f"{titles[routine.title].name} and {path.name} are both titled "
+                f"'{routine.title}'; a podcast app would list two episodes of the same name.\n"
+                "  Fix: give one its own title (edit its 'title:' line, or make the variant "
+                "with 'voiceguide customize … --title \"…\"')")
+        titles[routine.title] = path
     if output.exists() and not output.is_dir():
         raise InputError(f"{output} is a file.\n  Fix: give a folder with -o")
     if output.exists() and os.path.samefile(output, folder):
         raise InputError(f"{output} is the folder of the routines; the site goes into a folder "
                          "of its own.\n  Fix: give another folder with -o, such as -o site/")
+    if channel.owner_email is not None:
+        check_email(channel.owner_email)
     written: list[Path] = []
+    cover = _channel_cover(channel, routines, output, base, written)
     now = datetime.now(timezone.utc)
     episodes: list[Episode] = []
-    for (name, path), routine in zip(names.items(), routines):
+    for number, ((name, path), routine) in enumerate(zip(names.items(), routines), start=1):
+        if progress is not None:
+            progress(f"[{number}/{len(routines)}] {name}/")
         episodes.append(_episode(name, path, routine, output / name, options, now, written))
     episodes.sort(key=lambda e: (-e.published.timestamp(), e.slug))
-    write_if_changed(output / "index.html", index_page(episodes, channel, base), written)
-    write_if_changed(output / "feed.xml", feed_xml(episodes, channel, base), written)
+    info = replace(channel, image=cover)
+    write_if_changed(output / "index.html", index_page(episodes, info, base), written)
+    write_if_changed(output / "feed.xml", feed_xml(episodes, info, base), written)
     return Site(output, tuple(episodes), tuple(written))
+
+
+def check_email(email: str) -> str:
+    """``email`` if it looks like an address (one '@', a dot in the domain, no spaces), else an
+    InputError; itunes:owner carries it."""
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain.strip(".") or any(c.isspace() for c in email) \
+            or "@" in domain:
+        raise InputError(f"--owner-email {email!r} is not an email address.\n  Fix: give the "
+                         "address podcast directories may write to, such as "
+                         "--owner-email jane@example.org")
+    return email
+
+
+def write_bytes_if_changed(path: Path, data: bytes, written: list[Path]) -> None:
+    """Write ``data`` to ``path`` (atomically) unless it already holds exactly that."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    written.append(path)
+
+
+def _channel_cover(channel: Channel, routines: list[Routine], output: Path, base: str,
+                   written: list[Path]) -> str:
+    """The channel artwork's absolute URL: an http(s) URL as given; a given file checked (square
+    PNG or JPEG, 1400-3000 px) and copied to ``SITE/cover.png|jpg``; else a generated one."""
+    from ..audio.cover import generate, load_cover
+
+    image = channel.image
+    if image is not None and urlsplit(image).scheme in ("http", "https"):
+        return image
+    if image is not None:
+        cover = load_cover(Path(image).expanduser())
+    else:
+        authors = {r.author for r in routines if r.author}
+        cover = generate(channel.title or DEFAULT_TITLE,
+                         channel.author or (authors.pop() if len(authors) == 1 else ""))
+    name = "cover.jpg" if cover.mime == "image/jpeg" else "cover.png"
+    output.mkdir(parents=True, exist_ok=True)
+    write_bytes_if_changed(output / name, cover.data, written)
+    return base + name
 
 
 def _episode(name: str, source: Path, routine: Routine, folder: Path,
              options: pipeline.Options, now: datetime, written: list[Path]) -> Episode:
+    from ..audio.cover import GENERATED_PIXELS, generate
+
     rendered = render_current(source, options, folder / f"{name}.mp3")
+    write_bytes_if_changed(folder / "cover.png",
+                           generate(routine.title, routine.author or "").data, written)
     if not rendered.reused:
         written.append(rendered.audio)
     sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
@@ -189,7 +269,8 @@ def _episode(name: str, source: Path, routine: Routine, folder: Path,
     links = [("Transcript", rendered.transcript.name), ("Routine", f"{name}.yaml"),
              ("Chapters", f"{name}.chapters.json")]
     write_if_changed(folder / "index.html",
-                     player_page(sheet, rendered.audio.name, routine, links), written)
+                     player_page(sheet, rendered.audio.name, routine, links,
+                                 cover=("cover.png", GENERATED_PIXELS)), written)
     published = _published(folder / "episode.json", rendered.key, now, written)
     return Episode(name, routine, rendered, float(sheet["duration"]),
                    f"voiceguide:{name}:{rendered.key[:16]}", published)
@@ -200,12 +281,13 @@ def _channel(episodes: list[Episode], channel: Channel) -> Channel:
     authors = {e.routine.author for e in episodes if e.routine.author}
     languages = [e.routine.language for e in episodes]
     return Channel(
-        title=channel.title or "Voice-guided routines",
+        title=channel.title or DEFAULT_TITLE,
         description=channel.description
         or f"{len(episodes)} voice-guided exercise routines, made with voiceguide.",
         author=channel.author or (authors.pop() if len(authors) == 1 else "voiceguide"),
         language=channel.language or max(set(languages), key=languages.count),
         image=channel.image,
+        owner_email=channel.owner_email,
     )
 
 
@@ -219,6 +301,13 @@ def _describe(routine: Routine, duration: float) -> str:
     names = ", ".join(e.name for e in routine.exercises)
     about = f"{routine.description} " if routine.description else ""
     return f"{about}{_minutes(duration)}, {len(routine.exercises)} exercises: {names}."
+
+
+def podcast_guid(feed_url: str) -> uuid.UUID:
+    """Podcasting 2.0's ``podcast:guid``: a UUIDv5 of the feed URL without its scheme and
+    trailing slashes, in the namespace the specification gives."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return uuid.uuid5(GUID_NAMESPACE, bare)
 
 
 def feed_xml(episodes: list[Episode], channel: Channel, base: str) -> str:
@@ -246,12 +335,22 @@ def feed_xml(episodes: list[Episode], channel: Channel, base: str) -> str:
     if episodes:
         add(ch, "lastBuildDate", format_datetime(max(e.published for e in episodes),
                                                  usegmt=True))
+    if info.image:
+        image = add(ch, "image")
+        add(image, "url", info.image)
+        add(image, "title", info.title)
+        add(image, "link", base)
     add(ch, f"{{{ITUNES}}}author", info.author)
     add(ch, f"{{{ITUNES}}}summary", info.description)
     add(ch, f"{{{ITUNES}}}explicit", "false")
     add(ch, f"{{{ITUNES}}}type", "episodic")
     if info.image:
         add(ch, f"{{{ITUNES}}}image", attrs={"href": info.image})
+    if info.owner_email:
+        owner = add(ch, f"{{{ITUNES}}}owner")
+        add(owner, f"{{{ITUNES}}}name", info.author)
+        add(owner, f"{{{ITUNES}}}email", info.owner_email)
+    add(ch, f"{{{PODCAST}}}guid", str(podcast_guid(base + "feed.xml")))
     category = add(ch, f"{{{ITUNES}}}category", attrs={"text": CATEGORY[0]})
     add(category, f"{{{ITUNES}}}category", attrs={"text": CATEGORY[1]})
     for episode in episodes:
@@ -268,9 +367,13 @@ def feed_xml(episodes: list[Episode], channel: Channel, base: str) -> str:
         add(item, f"{{{ITUNES}}}duration", clock(episode.duration))
         add(item, f"{{{ITUNES}}}author", episode.routine.author or info.author or "")
         add(item, f"{{{ITUNES}}}explicit", "false")
+        add(item, f"{{{ITUNES}}}image", attrs={"href": folder + quote(episode.cover)})
         add(item, f"{{{PODCAST}}}chapters",
             attrs={"url": folder + quote(f"{episode.slug}.chapters.json"),
                    "type": CHAPTERS_TYPE})
+        add(item, f"{{{PODCAST}}}transcript",
+            attrs={"url": folder + quote(episode.render.transcript.name), "type": "text/vtt",
+                   "language": episode.routine.language, "rel": "captions"})
     ET.indent(rss)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, "unicode") + "\n"
 
