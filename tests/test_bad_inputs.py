@@ -54,6 +54,21 @@ def make_bundle(path: Path, routine: str, cues: str) -> None:
         archive.writestr("valid.mp3", SMALL_MP3)
 
 
+WORK = {
+    "narration": lambda: {"title": "Long", "intro": ["这是一个很长的段落" * 555] * 66,
+                          "exercises": [{"id": "a", "name": "A", "duration": 20}]},
+    "phrases": lambda: {"title": "Many", "exercises": [
+        {"id": f"e{i}", "name": f"Exercise {i}", "duration": 5,
+         "setup": [f"Step {i} one.", f"Step {i} two.", f"Step {i} three."]}
+        for i in range(1100)]},
+    "steps": lambda: {"title": "Steps", "exercises": [
+        {"id": "x", "name": "X", "reps": 1000, "sets": 100, "sides": "each",
+         "rep": [{"say": "Go", "seconds": 0.001}]}]},
+    "rests": lambda: {"title": "Rests", "exercises": [
+        {"id": f"e{i}", "name": "X", "duration": 1, "rest": 3600} for i in range(30)]},
+}
+
+
 def set_up(kind: str, folder: Path) -> None:
     """A fixture a command case needs, made in its temporary folder."""
     valid = (CATALOGUE / "valid.yaml").read_text(encoding="utf-8")
@@ -87,6 +102,9 @@ def set_up(kind: str, folder: Path) -> None:
         (folder / "other.yaml").write_text(valid, encoding="utf-8")
     elif kind == "music-is-output":
         (folder / "music.mp3").write_bytes(PREVIOUS)
+    elif kind in WORK:  # routines whose every field is within its limit, but not the whole
+        (folder / f"{kind}.yaml").write_text(yaml.safe_dump(WORK[kind](), allow_unicode=True),
+                                             encoding="utf-8")
     elif kind == "routines":
         (folder / "routines").mkdir()
         shutil.copyfile(CATALOGUE / "valid.yaml", folder / "routines" / "valid.yaml")

@@ -3,6 +3,8 @@ entries, an unwritable cache folder, and the ``voiceguide cache`` commands."""
 
 from __future__ import annotations
 
+import os
+import wave
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,40 @@ def test_a_damaged_entry_is_detected_and_spoken_again(engine: CountingEngine, tm
     assert abs(len(again["Slowly lower."]) - len(good)) < 20  # ms; espeak-ng adds noise
     repaired = cache.get(key)
     assert repaired is not None and repaired.raw_data == again["Slowly lower."].raw_data
+
+
+@pytest.mark.parametrize("planted", ["100 MB of speech", "named pipe", "link to /dev/zero",
+                                     "folder"])
+def test_an_entry_that_cannot_belong_to_its_text_is_ignored_and_spoken_again(
+        engine: CountingEngine, tmp_path: Path, planted: str) -> None:
+    """The issue's case: a 100 MB WAV in place of one phrase made a 27-second routine render to
+    40:04 with 3 GB. An entry longer than its text could ever be spoken, or not a regular file,
+    is ignored without being read, and the phrase synthesized again."""
+    cache = PhraseCache(tmp_path / "cache")
+    good = synthesize(TEXTS, engine, cache=cache)["Hold."]
+    key = cache_key(engine.id, engine.version(), None, None, "en", "Hold.")
+    path = cache.path(key)
+    path.unlink()
+    if planted == "100 MB of speech":
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(22050)
+            out.writeframes(good.raw_data * (100_000_000 // len(good.raw_data)))
+        assert path.stat().st_size > 99_000_000
+    elif planted == "named pipe":
+        os.mkfifo(path)
+    elif planted == "link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    assert cache.get(key, "Hold.") is None
+    engine.spoken.clear()
+    again = synthesize(TEXTS, engine, cache=cache)
+    assert engine.spoken == ["Hold."]
+    assert abs(len(again["Hold."]) - len(good)) < 20  # ms: the phrase's own length
+    if planted == "100 MB of speech":  # replaced by the new clip
+        assert path.stat().st_size < 200_000
 
 
 def test_changing_only_reps_speaks_only_the_new_counts(small_routine_file: Path,

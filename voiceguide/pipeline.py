@@ -20,9 +20,10 @@ from .engines import Engine, choose_engine, language_voice
 from .errors import EngineError, ExportError, InputError
 from .format import load as format_load
 from .model import Routine, Timeline
-from .script.compile import compile_timeline, phrases_of
+from .script.compile import compile_timeline
 from .script.cues import cue_file_paths, write_cue_files
 from .script.customize import Customization, customize
+from .script.limits import check_work
 from .script.phrases import Phrases, load_phrases
 from .share.archive import routine_from_bundle
 
@@ -111,7 +112,7 @@ def prepare(
         routine = load_routine(routine)
     routine = customize(routine, options.choices)
     phrases = load_phrases(routine.language)
-    texts = phrases_of(routine, phrases)
+    texts = check_work(routine, phrases).texts  # the caps on work, before any synthesis
     if on_count is not None:
         on_count(len(texts))
     # Worker processes can only recreate an engine voiceguide created itself (by its name).

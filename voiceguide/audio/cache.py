@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
+import unicodedata
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +20,15 @@ from pathlib import Path
 import platformdirs
 from pydub import AudioSegment
 
-from ..errors import VoiceguideError
+from ..atomic import read_bounded
+from ..errors import InputError, VoiceguideError
+from ..format.load import MAX_TEXT_CHARS
 
 CACHE_FORMAT = 2  # bump when the stored clips change (2: clips spoken at a lost --rate)
 TRACK_FORMAT = (22050, 2, 1)  # frame rate, sample width, channels of every stored clip
+WAV_HEADER_ROOM = 4096  # bytes of RIFF header and chunks before the samples
+SECONDS_PER_CHAR = 0.3
+SECONDS_PER_WIDE_CHAR = 1.0
 
 
 def default_cache_dir() -> Path:
@@ -48,14 +55,20 @@ class PhraseCache:
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
 
-    def get(self, key: str) -> AudioSegment | None:
-        """The stored clip, or None when missing, truncated or unreadable."""
+    def get(self, key: str, text: str | None = None) -> AudioSegment | None:
+        """The stored clip, or None when missing, truncated, unreadable, not a regular file, or
+        longer than any speaking of ``text`` could be (``max_seconds``): then it is synthesized
+        again. Never reads more than that bound."""
         path = self.path(key)
+        limit = WAV_HEADER_ROOM + round(max_seconds(text) * TRACK_FORMAT[0]) * TRACK_FORMAT[1]
         try:
-            with wave.open(str(path), "rb") as handle:
+            data = read_bounded(path, limit)
+            if len(data) > limit:
+                return None
+            with wave.open(io.BytesIO(data), "rb") as handle:
                 frames = handle.readframes(handle.getnframes())
                 params = handle.getparams()
-        except (OSError, EOFError, wave.Error):
+        except (OSError, EOFError, wave.Error, InputError):
             return None
         expected = params.nframes * params.sampwidth * params.nchannels
         if params.nframes == 0 or len(frames) != expected or (
@@ -114,6 +127,17 @@ class PhraseCache:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
         return removed
+
+
+def max_seconds(text: str | None) -> float:
+    """The longest a clip of ``text`` can be: twice its length at the slowest rate (80 words per
+    minute, about 7 characters a second, so 0.3 s a character; 1 s for a CJK character, a
+    syllable or more), plus 2 s. Without a text, the bound of the longest text a routine may
+    hold (5,000 characters)."""
+    if text is None:
+        return 2.0 + MAX_TEXT_CHARS * SECONDS_PER_WIDE_CHAR
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+    return 2.0 + wide * SECONDS_PER_WIDE_CHAR + (len(text) - wide) * SECONDS_PER_CHAR
 
 
 def _is_hex(name: str) -> bool:

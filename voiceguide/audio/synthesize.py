@@ -229,7 +229,7 @@ def synthesize(
     found: dict[str, AudioSegment] = {}
     if cache is not None:
         for text in distinct:
-            clip = cache.get(keys[text])
+            clip = cache.get(keys[text], text)
             if clip is not None:
                 found[text] = clip
         if progress is not None and found:

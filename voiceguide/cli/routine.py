@@ -23,6 +23,8 @@ from ..format.text import for_terminal
 from ..model import Hold, Routine
 from ..pipeline import load_routine, resolve
 from ..script.customize import MAX_HOLD, Customization, changes, customize, describe
+from ..script.limits import check_work
+from ..script.phrases import load_phrases
 from .common import (
     CHOICE_OPTIONS,
     build_options,
@@ -313,5 +315,6 @@ def validate(routine: str) -> None:
       voiceguide validate my-routine.yaml
     """
     loaded = load_routine(routine)
+    check_work(customize(loaded), load_phrases(loaded.language))  # what render would say
     click.echo(for_terminal(f"{resolve(routine)}: OK, '{loaded.title}', "
                             f"{len(loaded.exercises)} exercises"))

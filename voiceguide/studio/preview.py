@@ -22,8 +22,9 @@ from .. import pipeline
 from ..errors import InputError, RoutineError, VoiceguideError
 from ..format.load import parse_routine
 from ..model import Hold, Routine, Timeline
-from ..script.compile import compile_timeline, phrases_of
+from ..script.compile import compile_timeline
 from ..script.customize import Customization, customize
+from ..script.limits import check_work
 from ..script.phrases import Phrases, load_phrases
 from .files import check_size, load_doc, path_of, plain
 
@@ -89,7 +90,7 @@ class Speaker:
         from ..audio.synthesize import synthesize
 
         engine, phrases, voice, rate, version = self.speech(routine.language)
-        texts = phrases_of(routine, phrases)
+        texts = check_work(routine, phrases).texts  # the caps on work (script/limits.py)
         cache = PhraseCache(self.options.cache_dir or default_cache_dir()) \
             if self.options.cache else None
         keys = {text: cache_key(engine.id, version, voice, rate, routine.language, text)
@@ -99,7 +100,7 @@ class Speaker:
             key = keys[text]
             if key in self.lengths:
                 continue
-            clip = cache.get(key) if cache is not None else None
+            clip = cache.get(key, text) if cache is not None else None
             if clip is not None:
                 self.lengths[key] = len(clip.raw_data) / 2 / SAMPLE_RATE
             else:
