@@ -265,6 +265,11 @@ def test_now_panel_shows_exercise_rep_side_and_countdown_at_chosen_times(
     assert page.locator("#countdown-label").inner_text() == "seconds to hold"
     assert shown["upnext"] == "Up next: Twist — 2 each side"
     assert page.locator("#setup-steps li").all_inner_texts() == ["Lie down."]
+    # the lock screen: the current exercise, the routine, the bundle's cover
+    session = page.evaluate("(() => { const m = navigator.mediaSession.metadata; return "
+                            "[m.title, m.artist, m.artwork.map(a => a.src)]; })()")
+    assert session[:2] == ["Leg lift", "Small test routine"]
+    assert len(session[2]) == 1 and session[2][0].endswith("/cover.png")
     # alternate sides: the left-side rep 2 of "Twist"
     left = [s for s in spans(sheet, "rep", "twist") if s["side"] == "left"][1]
     seek_paused(page, (left["start"] + left["end"]) / 2)

@@ -21,9 +21,10 @@ from voiceguide.share.archive import MAX_FILES, import_bundle, routine_from_bund
 from voiceguide.share.bundle import bundle
 
 from audio_checks import RATE, decode
-from conftest import SMALL, run_cli
+from conftest import SMALL, environment, run_cli
 
-NAMES = {"index.html", "manifest.json", "small.yaml", "small.mp3", "small.cues.json", "small.vtt"}
+NAMES = {"index.html", "manifest.json", "small.yaml", "small.mp3", "small.cues.json", "small.vtt",
+         "cover.png"}
 
 
 def listing(root: Path) -> list[tuple[str, int, int]]:
@@ -343,8 +344,11 @@ def levels_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("levels")
     source = root / "small.yaml"
     source.write_text(SMALL.replace("reps: 3", "reps: 2-4"), encoding="utf-8")
-    code, out, err = run_cli("bundle", str(source), "--levels", "easy,standard,hard",
-                         "-o", str(root / "small.zip"))
+    config = root / "config.toml"  # renders go to this test's folder, not ./output
+    config.write_text(f'output = "{(root / "renders").as_posix()}"\n', encoding="utf-8")
+    with environment("VOICEGUIDE_CONFIG", str(config)):
+        code, out, err = run_cli("bundle", str(source), "--levels", "easy,standard,hard",
+                                 "-o", str(root / "small.zip"))
     assert code == 0, err
     assert "3 levels" in out
     assert "…" not in err  # no progress lines when stderr is not a terminal (only warnings)
@@ -358,7 +362,7 @@ def test_bundle_levels_packs_one_render_per_level_and_import_keeps_them(
         manifest = json.loads(archive.read("manifest.json"))
         sheets = {level: json.loads(archive.read(f"small-{level}.cues.json"))
                   for level in ("easy", "standard", "hard")}
-    assert names == {"index.html", "manifest.json", "small.yaml"} | {
+    assert names == {"index.html", "manifest.json", "small.yaml", "cover.png"} | {
         f"small-{level}{ext}" for level in ("easy", "standard", "hard")
         for ext in (".mp3", ".cues.json", ".vtt")}
     assert [entry["level"] for entry in manifest["levels"]] == ["easy", "standard", "hard"]

@@ -49,9 +49,9 @@ def bundle_command(routine: str, output: str | None, force: bool, levels: str | 
     """Pack ROUTINE and a player page into one zip to share.
 
     The zip holds the routine as rendered (options applied), the MP3, its cue sheet and
-    transcript, manifest.json and index.html, a player page that works opened straight from the
-    unzipped folder. The render goes to the output folder as with 'render' and is reused while
-    the routine, the options and the speech engine are unchanged.
+    transcript, manifest.json, a cover image and index.html, a player page that works opened
+    straight from the unzipped folder. The render goes to the output folder as with 'render'
+    and is reused while the routine, the options and the speech engine are unchanged.
 
     \b
     Examples:

@@ -28,7 +28,7 @@ from ..model import LEVELS, Routine
 from .player import Track, player_data, player_page
 
 MAX_BUNDLE_BYTES = 400_000_000
-MAX_FILES = 12
+MAX_FILES = 16
 MAX_TRACKS = 3  # renders of the routine (one per level: easy, standard, hard)
 TRACK_KINDS = ("audio", "cue sheet", "transcript")
 MAX_TOTAL_BYTES = 450_000_000
@@ -59,7 +59,9 @@ KINDS = (
     Kind("audio", ".mp3", 400_000_000, True),
     Kind("transcript", ".vtt", 20_000_000, False),
     Kind("player page", "index.html", 20_000_000, False),
+    Kind("cover", "cover.png", 10_000_000, False),
 )
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def kind_of(name: str) -> Kind | None:
@@ -124,8 +126,8 @@ def _check_name(path: Path, info: zipfile.ZipInfo) -> Kind:
     kind = kind_of(name)
     if not SAFE_NAME.match(name) or kind is None:
         raise _refuse(path, f"the entry {shown} is not a file a bundle holds (only <name>.yaml, "
-                      "<name>.mp3, <name>.cues.json, <name>.vtt, manifest.json and index.html, "
-                      "named with letters, digits, '.', '_' and '-')")
+                      "<name>.mp3, <name>.cues.json, <name>.vtt, manifest.json, index.html and "
+                      "cover.png, named with letters, digits, '.', '_' and '-')")
     if info.flag_bits & 0x1:
         raise _refuse(path, f"the entry {shown} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -267,14 +269,19 @@ def _contents(path: Path, archive: zipfile.ZipFile) -> Contents:
         level = next((name for name in LEVELS if stem.endswith(f"-{name}")), None)
         tracks.append(TrackFiles(stem, files["audio"], cues, files.get("transcript"), sheet,
                                  level if len(by_stem) > 1 else None))
+    cover = members.get("cover")
+    if cover is not None:
+        head = _peek(path, archive, cover, 24)
+        if not head.startswith(PNG) or head[12:16] != b"IHDR":
+            raise _refuse(path, f"{cover.filename!r} is not a PNG image")
     return Contents(members, routine, text, tracks[0].sheet, tuple(tracks), tuple(infos))
 
 
-def _peek(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The first bytes of a member (to recognize its type)."""
+def _peek(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4) -> bytes:
+    """The first ``size`` bytes of a member (to recognize its type)."""
     try:
         with archive.open(info) as src:
-            return src.read(4)
+            return src.read(size)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise _refuse(path, f"the entry {info.filename!r} is damaged ({exc})") from None
 
@@ -357,9 +364,13 @@ def _extract(path: Path, archive: zipfile.ZipFile, contents: Contents, staging: 
     if first.transcript is not None:
         links.insert(0, ("Transcript", first.transcript.filename))
     more = [Track(t.sheet, t.audio.filename, t.level) for t in others]
+    cover = None
+    if "cover" in contents.members:  # checked: a PNG; its IHDR gives the width
+        head = _peek(path, archive, contents.members["cover"], 24)
+        cover = (contents.members["cover"].filename, struct.unpack(">I", head[16:20])[0])
     (staging / "index.html").write_text(
         player_page(first.sheet, first.audio.filename, contents.routine, links, more=more,
-                    level=first.level), encoding="utf-8", newline="\n")
+                    level=first.level, cover=cover), encoding="utf-8", newline="\n")
 
 
 def routine_from_bundle(path: Path) -> Path:

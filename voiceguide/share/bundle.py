@@ -22,6 +22,8 @@ from pathlib import Path
 
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
+from ..audio.cover import GENERATED_PIXELS
+from ..audio.cover import generate as generate_cover
 from ..engines import DEFAULT_ENGINE, choose_engine
 from ..errors import VoiceguideError
 from ..model import Level, Routine
@@ -85,7 +87,8 @@ def _current(audio: Path, key: str) -> bool:
         record = json.loads(record_path(audio).read_text(encoding="utf-8"))
         sheet, transcript = (audio.with_name(name) for name in record["cue_files"])
         return bool(record["key"] == key and audio.stat().st_size == record["bytes"]
-                    and sheet.is_file() and transcript.is_file())
+                    and sheet.is_file() and transcript.is_file()
+                    and isinstance(record.get("sha256"), dict))  # older records: render anew
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -182,6 +185,7 @@ class Bundled:
     levels: tuple[Level, ...] = ()
 
 
+COVER = "cover.png"
 MEMBER_MODE = 0o100644  # a regular file everyone may read (unzip tools apply it)
 
 
@@ -263,15 +267,18 @@ def _pack(source: Path, output: Path, name: str, tracks: list[tuple[str, pipelin
     if progress is not None:
         progress(f"packing {output.name}")
     variant = write_variant(source, routine, staging / f"{name}.yaml", derived)
+    cover = generate_cover(routine.title, routine.author or "")  # the lock screen's artwork
     texts = {
         "index.html": player_page(sheets[0], f"{first}.mp3", routine, links, more=more,
-                                  level=chosen[0] if chosen else None),
+                                  level=chosen[0] if chosen else None,
+                                  cover=(COVER, GENERATED_PIXELS)),
         "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
         f"{name}.yaml": variant.read_text(encoding="utf-8"),
     }
     with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         for member, text in texts.items():
             archive.writestr(_member(member), text)
+        archive.writestr(_member(COVER), cover.data)
         for member, path in files.items():
             with path.open("rb") as src, archive.open(_member(member, path), "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
