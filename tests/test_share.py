@@ -350,7 +350,7 @@ def levels_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         code, out, err = run_cli("bundle", str(source), "--levels", "easy,standard,hard",
                                  "-o", str(root / "small.zip"))
     assert code == 0, err
-    assert "3 levels" in out
+    assert "(3 levels, 13 files, " in out
     assert "…" not in err  # no progress lines when stderr is not a terminal (only warnings)
     return root / "small.zip"
 

@@ -282,5 +282,5 @@ def _pack(source: Path, output: Path, name: str, tracks: list[tuple[str, pipelin
         for member, path in files.items():
             with path.open("rb") as src, archive.open(_member(member, path), "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-    return Bundled(output, renders[0], routine, tuple(sorted([*texts, *files])), tuple(renders),
-                   chosen)
+    return Bundled(output, renders[0], routine, tuple(sorted([*texts, *files, COVER])),
+                   tuple(renders), chosen)
