@@ -47,6 +47,7 @@ class Pyttsx3Engine:
 
                 with contextlib.redirect_stdout(io.StringIO()):
                     self._engine = pyttsx3.init()
+                _silence_driver(self._engine)
                 if not hasattr(self._engine, "_voiceguide_default_voice"):
                     self._engine._voiceguide_default_voice = self._engine.getProperty("voice")
             except Exception as exc:  # pyttsx3 raises OSError, RuntimeError, ImportError…
@@ -167,3 +168,16 @@ def _espeak_version() -> str:
         return str(info.decode() if isinstance(info, bytes) else info)
     except Exception:
         return "espeak"
+
+
+def _silence_driver(engine: Any) -> None:
+    """Keep the espeak driver from printing "Audio saved to …" on our stdout.
+
+    pyttsx3 2.99's espeak driver prints it from espeak-ng's synthesis thread, which may run after
+    ``runAndWait`` has returned and a ``redirect_stdout`` around it has ended (seen under load: the
+    line appeared in ``render``'s output). A ``print`` in the driver module's namespace shadows the
+    built-in one for that module alone."""
+    module = sys.modules.get(type(getattr(getattr(engine, "proxy", None), "_driver", None))
+                             .__module__)
+    if module is not None and module.__name__.endswith("drivers.espeak"):
+        module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
