@@ -78,8 +78,8 @@ def main() -> int:
                                                      args=["--headless", "--no-sandbox"])
                 page = browser.new_page(viewport={"width": 1366, "height": 900})
                 page.goto(running.url + "#/edit/back-strengthening.yaml")
-                wait_until(page, "document.getElementById('total').dataset.seconds", 120)
-                wait_until(page, "!document.getElementById('preview-state').textContent", 120)
+                wait_until(page, "document.getElementById('total').dataset.seconds", 900)
+                wait_until(page, "!document.getElementById('preview-state').textContent", 900)
                 page.click("[data-path='exercises.0'] > .item-head > .fold")
                 rest = measure(page, "[data-path='defaults.rest'] input",
                                [str(21 + i) for i in range(args.edits)])

@@ -48,4 +48,7 @@ def studio_command(folder: Path, port: int, no_browser: bool) -> None:
     click.echo(f"Open {running.url}  (Ctrl-C to stop)")
     if not no_browser and has_display():
         webbrowser.open(running.url)
-    server.serve(running)
+    try:
+        server.serve(running)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: saved files are saved, nothing is half-written
+        click.echo("Studio stopped.")

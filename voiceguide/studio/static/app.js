@@ -131,7 +131,7 @@ async function openEditor(name) {
   if (!state.schema) state.schema = await api("/api/schema");
   if (!$("#folder").textContent) $("#folder").textContent = (await api("/api/library")).folder;
   const routine = await api(`/api/routine?name=${encodeURIComponent(name)}`);
-  Object.assign(state, { name, text: routine.text, diskText: routine.text, baseHash: routine.hash,
+  Object.assign(state, { name, text: routine.text, diskText: routine.text, baseHash: routine.hash, preview: null,
     choices: { level: "standard", reps: {}, sets: {}, holds: {}, rest: null, skip: [] } });
   $("#file-name").textContent = name;
   document.title = `${name} · voiceguide studio`;
@@ -234,13 +234,20 @@ function showIssues(issues) {
 
 function showPreview(preview) {
   const box = $("#timeline");
+  const panel = $(".panel.preview");
   if (!preview) {
-    $("#total").textContent = "–";
-    $("#preview-state").textContent = "fix the errors to see the length";
-    box.replaceChildren();
-    $("#script").replaceChildren();
+    // keep the last valid preview, greyed, until the errors are fixed
+    panel.classList.toggle("stale", Boolean(state.preview));
+    $("#preview-state").textContent = state.preview
+      ? "fix the errors to update it (this is the last valid version)" : "fix the errors to see the length";
+    if (!state.preview) {
+      $("#total").textContent = "–";
+      box.replaceChildren();
+      $("#script").replaceChildren();
+    }
     return;
   }
+  panel.classList.remove("stale");
   state.preview = preview;
   $("#total").textContent = clock(preview.duration);
   $("#total").dataset.seconds = String(preview.duration);

@@ -135,6 +135,14 @@ function label(schema, key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+// Whether a schema's values are drawn as a box of fields (objects, lists) rather than one input.
+function isBox(root, schema) {
+  const s = resolve(root, schema);
+  const alternatives = s.anyOf || s.oneOf;
+  if (alternatives && !constraintsOnly(alternatives)) return alternatives.some((a) => isBox(root, a));
+  return typesOf(s).some((t) => t === "object" || t === "array");
+}
+
 // Alternatives that only say which keys must be present ({"required": ["reps"]} or
 // {"required": ["duration"]}): the object is drawn once, with a switch between them.
 function constraintsOnly(alternatives) {
@@ -338,7 +346,7 @@ export class Form {
   array(s, value, path, key, required) {
     if (!Array.isArray(value)) value = [];
     const itemSchema = s.items || {};
-    const itemTitle = label(resolve(this.root, itemSchema), "") || "item";
+    const itemTitle = label(resolve(this.root, itemSchema), "") || "Item";
     const list = el("ol", { class: "items" });
     value.forEach((item, index) => {
       const itemPath = [...path, index];
@@ -352,6 +360,13 @@ export class Form {
           disabled: (s.minItems || 0) >= value.length,
           onclick: () => this.set(itemPath, undefined, true) }));
       const key = pathKey(itemPath);
+      if (!isBox(this.root, itemSchema)) {
+        // a list of texts or numbers: one compact row per item
+        const row = this.field(itemSchema, item, itemPath, "", true);
+        row.classList.add("scalar-item");
+        list.append(el("li", { class: "item compact", "data-path": key }, row, tools));
+        return;
+      }
       // long lists of big items start folded, so a phone shows the whole list
       const folded = this.folded.has(key) || (!this.unfolded.has(key) && value.length > 3
         && item && typeof item === "object" && Object.keys(item).length >= 4);
