@@ -74,9 +74,10 @@ class Jobs:
 
 def watch_encode(output: Path, expected_bytes: float, report: Report, done: threading.Event,
                  start: float = 0.3) -> None:
-    """Report an encode's progress from the size of its hidden ``.<name>.*.part`` file against
+    """Report an encode's progress from the size of its hidden ``.<name>.*.part`` file (the
+    encoder's draft of the render's own draft: ``..<name>.X.part.Y.part``) against
     ``expected_bytes``, from ``start`` up to 0.99, until ``done`` is set."""
-    pattern = f".{output.name}.*.part"
+    pattern = f"*.{output.name}.*.part"
     while not done.wait(0.2):
         sizes = [p.stat().st_size for p in output.parent.glob(pattern) if p.is_file()]
         if sizes and expected_bytes > 0:

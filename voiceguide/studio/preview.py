@@ -208,6 +208,9 @@ def check(text: str, name: str, speaker: Speaker, choices: Customization | None 
         return result
     try:
         timeline, pending = speaker.measure(custom, wait)
+    except InputError as error:  # too much work (script/limits.py): at its exercise
+        result["issues"] = [i.as_dict() for i in issues_of(error, load_doc(text))]
+        return result
     except VoiceguideError as error:
         result["issues"] = [Issue(str(error)).as_dict()]
         return result
