@@ -118,3 +118,17 @@ def test_variant_bundles_never_replace_the_standard_render_nor_mix_when_run_toge
         lengths[level] = seconds
     assert lengths["easy"] < lengths["standard"] < lengths["hard"]  # 3, 5-6, 8 reps
     assert len(list((tmp_path / "output").glob("valid*.mp3"))) == 3
+
+
+def test_a_reader_that_stops_early_is_a_quiet_exit(tmp_path: Path) -> None:
+    """'voiceguide preview ROUTINE | head -3': the command stops quietly (exit 0, no error text,
+    no 'Exception ignored' at shutdown) once the reader has closed the pipe. The preview is
+    made longer than a pipe holds (168 kB) so that the write really meets the closed pipe."""
+    process = subprocess.Popen([*VOICEGUIDE, "preview", "back-strengthening", "--reps", "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    lines = [process.stdout.readline() for _ in range(3)]
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, err
+    assert lines[0].strip() and err == "", err

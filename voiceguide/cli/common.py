@@ -39,10 +39,18 @@ def handle_errors(func: F) -> F:
                 raise
             click.echo(f"Error: {for_terminal(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            if not stdout_closed():
+                raise
+            # the reader went away ('voiceguide preview … | head -3'): what it read was
+            # complete; exit quietly, and let nothing else write to the closed pipe
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:  # a file-system failure that no stage turned into its own error
             if os.environ.get("VOICEGUIDE_DEBUG"):
                 raise
-            where = f" ({exc.filename})" if exc.filename else ""
+            where = f" ({for_terminal(str(exc.filename))})" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}\n  Fix: check that the folder exists, "
                        "that you may write there and that the disk has room; temporary files go "
                        f"to {tempfile.gettempdir()} (set TMPDIR to change that)", err=True)
@@ -54,6 +62,19 @@ def handle_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (POSIX poll reports an
+    error on it); a broken pipe elsewhere (a worker, ffmpeg) is a real failure."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout
+        return True
 
 
 INTEGER = re.compile(r"^\s*-?\d+\s*$")
