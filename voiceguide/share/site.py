@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import uuid
 import xml.etree.ElementTree as ET
@@ -41,6 +42,7 @@ from ..errors import InputError
 from ..format.text import check as check_text
 from ..model import Routine
 from ..pipeline import load_routine
+from ..script.cues import clock
 from .archive import slug
 from .bundle import Rendered, render_current
 from .player import player_page
@@ -117,9 +119,9 @@ def write_if_changed(path: Path, text: str, written: list[Path]) -> None:
     written.append(path)
 
 
-def clock(seconds: float) -> str:
-    """``HH:MM:SS`` (the iTunes duration format)."""
-    whole = round(seconds)
+def itunes_duration(seconds: float) -> str:
+    """``HH:MM:SS`` (the iTunes duration format), rounded as ``clock`` rounds (half up)."""
+    whole = max(0, math.floor(seconds + 0.5))
     return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
@@ -291,16 +293,11 @@ def _channel(episodes: list[Episode], channel: Channel) -> Channel:
     )
 
 
-def _minutes(seconds: float) -> str:
-    """``25:13`` or ``1:02:03``."""
-    hours, minutes, secs = (int(part) for part in clock(seconds).split(":"))
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
 
 def _describe(routine: Routine, duration: float) -> str:
     names = ", ".join(e.name for e in routine.exercises)
     about = f"{routine.description} " if routine.description else ""
-    return f"{about}{_minutes(duration)}, {len(routine.exercises)} exercises: {names}."
+    return f"{about}{clock(duration)}, {len(routine.exercises)} exercises: {names}."
 
 
 def podcast_guid(feed_url: str) -> uuid.UUID:
@@ -364,7 +361,7 @@ def feed_xml(episodes: list[Episode], channel: Channel, base: str) -> str:
         add(item, "enclosure", attrs={"url": folder + quote(episode.render.audio.name),
                                       "length": str(episode.render.audio.stat().st_size),
                                       "type": "audio/mpeg"})
-        add(item, f"{{{ITUNES}}}duration", clock(episode.duration))
+        add(item, f"{{{ITUNES}}}duration", itunes_duration(episode.duration))
         add(item, f"{{{ITUNES}}}author", episode.routine.author or info.author or "")
         add(item, f"{{{ITUNES}}}explicit", "false")
         add(item, f"{{{ITUNES}}}image", attrs={"href": folder + quote(episode.cover)})
@@ -403,7 +400,7 @@ def index_page(episodes: list[Episode], channel: Channel, base: str) -> str:
         exercises = ", ".join(html.escape(e.name) for e in routine.exercises)
         items.append(
             f'<li><h2><a href="{quote(episode.slug)}/">{html.escape(routine.title)}</a></h2>'
-            f'<p class="meta">{_minutes(episode.duration)} · '
+            f'<p class="meta">{clock(episode.duration)} · '
             f"{len(routine.exercises)} exercises{by}</p>{about}"
             f'<p class="meta">{exercises}</p></li>')
     return (
