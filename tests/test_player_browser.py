@@ -207,6 +207,8 @@ def test_player_seeks_when_the_site_is_served_on_loopback(browser: Browser,
         assert abs(tap_and_seek(page, page.locator("#chapters button").nth(3))
                    - sheet["chapters"][3]["start"]) < 0.1
         assert current_chapter(page) == sheet["chapters"][3]["title"]
+        artwork = page.evaluate("navigator.mediaSession.metadata.artwork.map(a => a.src)")
+        assert artwork == [f"http://127.0.0.1:{port}/small/cover.png"]  # the full-size cover
         assert watched.errors == [], watched.requests
         page.close()
     finally:
@@ -269,7 +271,8 @@ def test_now_panel_shows_exercise_rep_side_and_countdown_at_chosen_times(
     session = page.evaluate("(() => { const m = navigator.mediaSession.metadata; return "
                             "[m.title, m.artist, m.artwork.map(a => a.src)]; })()")
     assert session[:2] == ["Leg lift", "Small test routine"]
-    assert len(session[2]) == 1 and session[2][0].endswith("/cover.png")
+    # (from file://, where browsers refuse file: artwork, a small copy inlined in the page)
+    assert len(session[2]) == 1 and session[2][0].startswith("data:image/png;base64,")
     # alternate sides: the left-side rep 2 of "Twist"
     left = [s for s in spans(sheet, "rep", "twist") if s["side"] == "left"][1]
     seek_paused(page, (left["start"] + left["end"]) / 2)

@@ -365,9 +365,9 @@ def _extract(path: Path, archive: zipfile.ZipFile, contents: Contents, staging: 
         links.insert(0, ("Transcript", first.transcript.filename))
     more = [Track(t.sheet, t.audio.filename, t.level) for t in others]
     cover = None
-    if "cover" in contents.members:  # checked: a PNG; its IHDR gives the width
-        head = _peek(path, archive, contents.members["cover"], 24)
-        cover = (contents.members["cover"].filename, struct.unpack(">I", head[16:20])[0])
+    if "cover" in contents.members:  # checked: a PNG, within its size limit
+        info = contents.members["cover"]
+        cover = (info.filename, _read(path, archive, info, KINDS[-1].limit))
     (staging / "index.html").write_text(
         player_page(first.sheet, first.audio.filename, contents.routine, links, more=more,
                     level=first.level, cover=cover), encoding="utf-8", newline="\n")

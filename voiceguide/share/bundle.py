@@ -22,7 +22,6 @@ from pathlib import Path
 
 from .. import pipeline
 from ..atomic import atomic_path, check_new_file, write_text
-from ..audio.cover import GENERATED_PIXELS
 from ..audio.cover import generate as generate_cover
 from ..engines import DEFAULT_ENGINE, choose_engine
 from ..errors import VoiceguideError
@@ -271,7 +270,7 @@ def _pack(source: Path, output: Path, name: str, tracks: list[tuple[str, pipelin
     texts = {
         "index.html": player_page(sheets[0], f"{first}.mp3", routine, links, more=more,
                                   level=chosen[0] if chosen else None,
-                                  cover=(COVER, GENERATED_PIXELS)),
+                                  cover=(COVER, cover.data)),
         "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
         f"{name}.yaml": variant.read_text(encoding="utf-8"),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 import json
 import math
 import re
@@ -149,6 +150,29 @@ def player_data(sheet: object, source: str = "cue sheet") -> dict[str, Any]:
     }
 
 
+ARTWORK_PIXELS = 256  # the inlined copy of the cover: about 10 kB
+
+
+def _artwork(cover: tuple[str, bytes] | None) -> dict[str, Any]:
+    """The page's artwork fields: the cover's file name and size (pixels, square) and a small
+    PNG copy as a data: URL; none when there is no cover or it cannot be read as an image."""
+    none: dict[str, Any] = {"cover": None, "coverSize": None, "artwork": None}
+    if cover is None:
+        return none
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(cover[1])) as image:
+            size = image.width
+            small = image.convert("RGB").resize((ARTWORK_PIXELS, ARTWORK_PIXELS))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return none
+    out = io.BytesIO()
+    small.save(out, "PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return {"cover": cover[0], "coverSize": size, "artwork": url}
+
+
 def _script_json(value: object) -> str:
     """JSON that is safe inside a <script> element (no '<', '>' or '&' left to end it)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -167,11 +191,12 @@ class Track:
 
 def player_page(sheet: object, audio: str, routine: Routine | None = None,
                 links: Sequence[tuple[str, str]] = (), *, more: Sequence[Track] = (),
-                level: str | None = None, cover: tuple[str, int] | None = None) -> str:
+                level: str | None = None, cover: tuple[str, bytes] | None = None) -> str:
     """The player page for ``audio`` (a file name beside the page) and its cue sheet; ``links``
     are (label, file name) pairs listed under "Files"; ``more`` are other levels of the same
     routine the listener can switch to (``level`` names the first); ``cover`` is an image file
-    beside the page and its size in pixels (square), shown on the lock screen."""
+    beside the page and its bytes, shown on the lock screen (from ``file://``, where browsers
+    refuse file artwork, as a small copy inlined in the page)."""
     tracks = [Track(sheet, audio, level), *more]
     levels = []
     for track in tracks:
@@ -188,7 +213,7 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
     page_data = {
         "title": first["title"], "author": author, "description": description,
         "key": first["title"] + "|" + "|".join(t.audio for t in tracks), "count": count,
-        "cover": cover[0] if cover else None, "coverSize": cover[1] if cover else None,
+        **_artwork(cover),
         "levels": levels, "start": 0,
     }
     page = template()

@@ -258,11 +258,11 @@ def _channel_cover(channel: Channel, routines: list[Routine], output: Path, base
 
 def _episode(name: str, source: Path, routine: Routine, folder: Path,
              options: pipeline.Options, now: datetime, written: list[Path]) -> Episode:
-    from ..audio.cover import GENERATED_PIXELS, generate
+    from ..audio.cover import generate
 
     rendered = render_current(source, options, folder / f"{name}.mp3")
-    write_bytes_if_changed(folder / "cover.png",
-                           generate(routine.title, routine.author or "").data, written)
+    cover = generate(routine.title, routine.author or "").data
+    write_bytes_if_changed(folder / "cover.png", cover, written)
     if not rendered.reused:
         written.append(rendered.audio)
     sheet = json.loads(rendered.sheet.read_text(encoding="utf-8"))
@@ -272,7 +272,7 @@ def _episode(name: str, source: Path, routine: Routine, folder: Path,
              ("Chapters", f"{name}.chapters.json")]
     write_if_changed(folder / "index.html",
                      player_page(sheet, rendered.audio.name, routine, links,
-                                 cover=("cover.png", GENERATED_PIXELS)), written)
+                                 cover=("cover.png", cover)), written)
     published = _published(folder / "episode.json", rendered.key, now, written)
     return Episode(name, routine, rendered, float(sheet["duration"]),
                    f"voiceguide:{name}:{rendered.key[:16]}", published)
