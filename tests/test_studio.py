@@ -180,6 +180,16 @@ def test_a_template_copy_keeps_its_comments_and_edits_survive_a_reload(
     page.click(f"{field('exercises.0')} > .item-head > .fold")
     assert "restored" in page.locator("#notice").inner_text()
 
+    # an edit in the YAML view reaches the form
+    page.click("#tab-yaml")
+    yaml_text = page.locator("#yaml").input_value()
+    before = checked(page)
+    page.fill("#yaml", yaml_text.replace("rest: 25 ", "rest: 24 "))
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    page.click("#tab-form")
+    assert page.locator(f"{field('defaults.rest')} input").input_value() == "24"
+    edit(page, f"{field('defaults.rest')} input", "25")
+
     page.click("#save")
     wait_until(page, "document.getElementById('status').textContent === 'Saved'")
     saved = (studio.studio.folder.root / "back-strengthening.yaml").read_text(encoding="utf-8")
@@ -310,6 +320,9 @@ def test_library_duplicate_delete_variant_and_bundle(browser: Browser,
     with zipfile.ZipFile(download.value.path()) as archive:
         names = set(archive.namelist())
     assert {"index.html", "manifest.json", "legs.mp3", "legs.yaml"} <= names
+    page.set_viewport_size(PHONE)
+    page.locator("#render").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "studio-share-phone.png"))
     assert errors == []
     page.close()
 

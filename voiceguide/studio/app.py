@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -66,6 +67,7 @@ HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"
            "cross-origin-opener-policy": "same-origin",
            "cross-origin-resource-policy": "same-origin"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+PAGE_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"')
 LEVELS = ("easy", "standard", "hard")
 
 
@@ -128,6 +130,8 @@ class Guard:
                     extra.append((b"content-security-policy", CSP.encode()))
                 if scope["path"].startswith("/api/"):
                     extra.append((b"cache-control", b"no-store"))
+                elif scope["path"].startswith(("/play/", "/download/")):
+                    extra.append((b"cache-control", b"no-cache"))  # a new render, same name
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -270,7 +274,7 @@ async def index(studio: Studio, request: Request) -> Response:
 
 async def player(studio: Studio, request: Request) -> Response:
     """The bundles' player page for a routine's last render (``/play/<slug>/``), and its files."""
-    from ..share.player import SCRIPT, player_page
+    from ..share.player import player_page
 
     name = request.path_params["name"]
     file = request.path_params.get("file", "")
@@ -284,15 +288,10 @@ async def player(studio: Studio, request: Request) -> Response:
         return FileResponse(studio.folder.inside(f"{OUTPUT}/{file}"))
     sheet = json.loads((audio.with_name(f"{name}.cues.json")).read_text(encoding="utf-8"))
     page = player_page(sheet, audio.name, None, [("Transcript", f"{name}.vtt")])
-    script = SCRIPT.search(page)
-    import base64
-    import hashlib
-
-    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode() \
-        if script else ""
-    csp = (f"default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; "
-           f"script-src 'sha256-{digest}'; img-src data:; frame-ancestors 'self'; "
-           "base-uri 'none'; form-action 'none'")
+    # the page's own policy (its script by hash), and that only the studio may frame it
+    found = PAGE_CSP.search(page)
+    csp = (found.group(1) if found else "default-src 'none'") + \
+        "; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
     return HTMLResponse(page, headers={"content-security-policy": csp})
 
 

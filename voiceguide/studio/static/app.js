@@ -403,25 +403,29 @@ async function saveFirst() {
 
 $("#render").addEventListener("click", async () => {
   if (!(await saveFirst())) return;
-  const out = $("#render-result");
-  out.replaceChildren();
+  $("#render-result").replaceChildren();
   try {
     const job = await api("/api/render", { name: state.name, choices: state.choices });
-    const result = await follow(job, $("#progress"), $("#progress-label"));
-    $("#player").src = result.player;
-    $("#player-box").hidden = false;
-    out.replaceChildren(
-      el("span", { text: `Rendered ${clock(result.duration)} ` }),
-      el("a", { class: "button", id: "download-audio", href: result.download, download: "", text: "Download MP3" }));
-    out.dataset.duration = String(result.duration);
+    showRender(await follow(job, $("#progress"), $("#progress-label")));
   } catch (error) { notice(error.message, "error"); }
 });
+
+function showRender(result) {
+  const out = $("#render-result");
+  $("#player").src = `${result.player}?v=${Date.now()}`;  // a new render under the same name
+  $("#player-box").hidden = false;
+  out.replaceChildren(
+    el("span", { text: `Rendered ${clock(result.duration)} ` }),
+    el("a", { class: "button", id: "download-audio", href: result.download, download: "", text: "Download MP3" }));
+  out.dataset.duration = String(result.duration);
+}
 
 $("#bundle").addEventListener("click", async () => {
   if (!(await saveFirst())) return;
   try {
     const job = await api("/api/bundle", { name: state.name, choices: state.choices });
     const result = await follow(job, $("#progress"), $("#progress-label"));
+    showRender(result);
     $("#render-result").append(el("a", { class: "button", href: result.bundle, download: "", text: "Download bundle (.zip)" }));
   } catch (error) { notice(error.message, "error"); }
 });
