@@ -356,3 +356,62 @@ def test_the_command_prints_its_address_and_serves_only_with_the_token(tmp_path:
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
     assert "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+
+
+BLOCKS = """\
+title: Blocks
+phrases:
+  begin: Go.
+exercises:
+  - id: warm
+    name: Warm up
+    duration: 10
+  # the circuit
+  - block: Circuit
+    rounds: 2
+    exercises:
+      - id: squat
+        name: Squat
+        duration: 5
+"""
+
+
+def test_the_form_follows_the_schema_it_is_given(browser: Browser, studio: server.Running,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Constructs the format is growing (blocks among the exercises, phrase overrides keyed by
+    an enum) are drawn from the schema alone, and edits reach the YAML with its comments."""
+    from voiceguide.format.schema import json_schema
+    from voiceguide.studio import schema as studio_schema
+
+    grown: dict[str, Any] = json.loads(json.dumps(json_schema()))
+    grown["$defs"]["block"] = {
+        "type": "object", "title": "Block", "additionalProperties": False,
+        "required": ["block", "exercises"],
+        "properties": {"block": {"type": "string", "minLength": 1},
+                       "rounds": {"type": "integer", "minimum": 1, "maximum": 100},
+                       "exercises": {"type": "array", "minItems": 1,
+                                     "items": {"$ref": "#/$defs/exercise"}}}}
+    grown["properties"]["exercises"]["items"] = {
+        "oneOf": [{"$ref": "#/$defs/exercise"}, {"$ref": "#/$defs/block"}]}
+    grown["properties"]["phrases"] = {
+        "type": "object", "propertyNames": {"enum": ["begin", "rest", "hold"]},
+        "additionalProperties": {"type": "string", "minLength": 1}}
+    monkeypatch.setattr(studio_schema, "routine_schema", lambda: grown)
+    (studio.studio.folder.root / "blocks.yaml").write_text(BLOCKS, encoding="utf-8")
+    page, _ = open_studio(browser, studio, DESKTOP)
+    page.goto(studio.url.split("/?")[0] + "/#/edit/blocks.yaml")
+    wait_until(page, "Number(document.body.dataset.checked || 0) > 0")
+    heads = page.locator("[data-path='exercises'] > .items > .item > .item-head .item-title")
+    assert heads.all_inner_texts() == ["Exercise 1: Warm up", "Block 2: Circuit"]
+    assert page.locator(f"{field('exercises.1.rounds')} input").input_value() == "2"
+    assert page.locator(f"{field('phrases.begin')} input").input_value() == "Go."
+    edit(page, f"{field('exercises.1.exercises.0.name')} input", "Deep squat")
+    before = checked(page)
+    page.locator(f"{field('phrases')} .add-field").select_option("rest")
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    edit(page, f"{field('phrases.rest')} input", "Breathe. Next: {next}.")
+    text = page.evaluate("window.studio.state.text")
+    assert "  # the circuit\n  - block: Circuit\n" in text
+    assert "      - id: squat\n        name: Deep squat\n" in text
+    assert "phrases:\n  begin: Go.\n  rest: 'Breathe. Next: {next}.'\n" in text
+    page.close()
