@@ -33,6 +33,7 @@ from .common import (
     format_time,
     handle_errors,
     mix_options,
+    progress_lines,
     routine_options,
     show_engine,
     show_warnings,
@@ -101,8 +102,9 @@ def render(routines: tuple[str, ...], output: str | None, output_dir: Path | Non
             bar.__exit__(None, None, None)
     show_engine(plan)
     show_warnings(plan.timeline)
-    click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {target} …",
-               err=True)
+    progress = progress_lines()  # on a terminal only
+    if progress is not None:
+        progress(f"Rendering {format_time(plan.timeline.duration)} of audio to {target}")
     result = pipeline.render_plan(plan, target, fmt, cue_files=not no_cue_files)
     click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
 
@@ -112,11 +114,14 @@ def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
     """``render`` with several routines: all checked first, then rendered into ``folder``."""
     jobs = batch.plan_jobs(routines, folder, fmt)
 
+    progress = progress_lines()  # on a terminal only
+
     def prepared(job: batch.Job, plan: pipeline.Plan) -> None:
         show_engine(plan)
         show_warnings(plan.timeline)
-        click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {job.output} …",
-                   err=True)
+        if progress is not None:
+            progress(f"[{jobs.index(job) + 1}/{len(jobs)}] Rendering "
+                     f"{format_time(plan.timeline.duration)} of audio to {job.output}")
 
     for result in batch.render_jobs(jobs, options, fmt, cue_files=cue_files, on_plan=prepared):
         click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
