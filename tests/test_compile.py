@@ -98,26 +98,36 @@ def test_each_side_gets_its_full_time_a_switch_and_a_changeover() -> None:
     assert begins[1] - switch == pytest.approx(4.0)  # changeover 4 s, then "Begin."
     countdown = [s.start - switch for s in plank if switch < s.start < begins[1]]
     assert countdown == pytest.approx([1.0, 2.0, 3.0])
+    # "Right side first." is said before the get-ready count, which leads into "Begin."
+    assert starts(timeline, "Right side first.", "twist")[0] < begins[0] - 3
 
 
-def test_every_rest_names_what_comes_next_and_ends_with_a_countdown() -> None:
-    timeline = compiled(measure_fn=short)
+def test_every_rest_names_what_comes_next_and_ends_with_a_countdown_into_work() -> None:
+    """The rest lasts its 10 s from "Well done." on ("Rest. Next: …" starts it); the next exercise
+    is announced and set up during it, and its get-ready count ends exactly on "Begin."
+    (before format 2 the announcement and setup came after the count)."""
+    timeline = compiled(SMALL.replace("rest: 6", "rest: 10"), measure_fn=short)
+    done = starts(timeline, "Well done.", "lift")[0]
     rest = starts(timeline, "Rest. Next: Twist.")[0]
-    after = [s for s in timeline.speech if rest < s.start < rest + 5.999]
-    assert [s.text for s in after] == ["3.", "2.", "1."]
-    assert [s.start - rest for s in after] == pytest.approx([3.0, 4.0, 5.0])
     announcement = starts(timeline, "Exercise 2 of 3: Twist.")[0]
-    assert announcement == pytest.approx(rest + 6.0)
+    begin = starts(timeline, "Begin.", "twist")[0]
+    assert done < rest < announcement < begin
+    assert begin - rest == pytest.approx(10.0)
+    after = [s for s in timeline.speech if announcement < s.start < begin]
+    assert [s.text for s in after][-3:] == ["3.", "2.", "1."]
+    assert [begin - s.start for s in after][-3:] == pytest.approx([3.0, 2.0, 1.0])
+    assert not timeline.warnings
 
 
 def test_sets_rest_between_sets_and_announce_each_set() -> None:
     text = SMALL.replace("    reps: 3\n", "    reps: 3\n    sets: 2\n    rest_between_sets: 8\n")
     timeline = compiled(text)
     texts = [s.text for s in timeline.speech if s.exercise == "lift"]
-    assert "Set 1 of 2." in texts and "Set 2 of 2." in texts
+    # the rest names the set; the number is not said twice ("Set 2 of 2." after the count)
+    assert "Set 1 of 2." in texts and "Set 2 of 2." not in texts
     assert texts.count("Last one, 3.") == 2
     rest = starts(timeline, "Rest. Next: set 2 of 2.")[0]
-    assert starts(timeline, "Set 2 of 2.")[0] == pytest.approx(rest + 8.0)
+    assert starts(timeline, "Begin.", "lift")[1] == pytest.approx(rest + 8.0)
 
 
 def test_overrides_and_levels_change_the_count() -> None:
@@ -168,6 +178,8 @@ def test_chapters_cover_intro_each_exercise_and_outro() -> None:
         assert before.end == after.start
     lift = timeline.chapters[1]
     assert starts(timeline, "Exercise 1 of 3: Leg lift.")[0] == lift.start
+    twist = timeline.chapters[2]  # starts with its announcement, in the rest
+    assert starts(timeline, "Exercise 2 of 3: Twist.")[0] == twist.start
 
 
 def test_spans_say_which_rep_side_set_and_timer_each_moment_belongs_to() -> None:
@@ -193,10 +205,10 @@ def test_spans_say_which_rep_side_set_and_timer_each_moment_belongs_to() -> None
     assert [(s.exercise, s.next) for s in by_kind["rest"]] == [("lift", "twist"),
                                                                ("twist", "plank")]
     assert [(s.set, s.sets) for s in by_kind["set_rest"]] == [(1, 2)]
-    # a rest ends where the next exercise's chapter starts
+    # the next exercise's chapter starts inside the rest, with its announcement
     for rest in by_kind["rest"]:
         chapter = next(c for c in timeline.chapters if c.exercise == rest.next)
-        assert rest.end == pytest.approx(chapter.start)
+        assert rest.start < chapter.start < rest.end
 
 
 def test_one_clock_rounds_half_up_everywhere() -> None:

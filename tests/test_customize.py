@@ -13,9 +13,10 @@ from voiceguide.script.customize import customize, describe
 
 from conftest import SMALL, run_cli
 
-# The small routine with ranges (lift: 3-5 reps, a 2-4 s hold) and 10 s rests.
+# The small routine with ranges (lift: 3-5 reps, a 2-4 s hold) and 20 s rests (long enough to
+# announce and set up the next exercise in).
 RANGES = SMALL.replace("    reps: 3\n", "    reps: 3-5\n").replace(
-    "      - hold: 3\n", "      - hold: 2-4\n").replace("  rest: 6\n", "  rest: 10\n")
+    "      - hold: 3\n", "      - hold: 2-4\n").replace("  rest: 6\n", "  rest: 20\n")
 
 
 def routine(text: str = RANGES) -> Routine:
@@ -35,8 +36,9 @@ def start(timeline: Timeline, text: str, index: int = 0) -> float:
 
 
 def rest_after_lift(timeline: Timeline) -> float:
-    """Seconds from "Rest. Next: Twist." to the next exercise's announcement."""
-    return start(timeline, "Exercise 2 of 3: Twist.") - start(timeline, "Rest. Next: Twist.")
+    """Seconds from "Rest. Next: Twist." to the start of the twists ("Begin."): the rest,
+    during which the twist is announced and set up."""
+    return start(timeline, "Begin.", 1) - start(timeline, "Rest. Next: Twist.")
 
 
 def hold_length(timeline: Timeline) -> float:
@@ -44,8 +46,8 @@ def hold_length(timeline: Timeline) -> float:
 
 
 def test_levels_pick_from_ranges_and_scale_rests() -> None:
-    for level, reps, hold, rest in (("easy", 3, 2, 12.5), ("standard", 4, 3, 10.0),
-                                    ("hard", 5, 4, 8.0)):
+    for level, reps, hold, rest in (("easy", 3, 2, 25.0), ("standard", 4, 3, 20.0),
+                                    ("hard", 5, 4, 16.0)):
         timeline = preview(level=level)
         assert f"Last one, {reps}." in texts(timeline, "lift")
         assert f"Last one, {reps + 1}." not in texts(timeline, "lift")
@@ -72,13 +74,13 @@ def test_reps_for_all_and_for_one() -> None:
 
 def test_sets_hold_and_rest() -> None:
     timeline = preview(sets={"lift": 2})
-    assert "Set 2 of 2." in texts(timeline, "lift")
+    assert "Rest. Next: set 2 of 2." in texts(timeline, "lift")
     assert texts(timeline, "lift").count("Last one, 4.") == 2
     assert hold_length(preview(holds={"lift": 7})) == pytest.approx(7.0)
     assert rest_after_lift(preview(rest=15)) == pytest.approx(15.0)
     assert rest_after_lift(preview(rest=15, level="easy")) == pytest.approx(15.0)
     base, longer = preview(), preview(rest=15)
-    assert longer.duration - base.duration == pytest.approx(2 * (15 - 10))
+    assert longer.duration - base.duration == pytest.approx(2 * (15 - 20))
 
 
 def test_only_skip_and_order_choose_the_exercises() -> None:
@@ -109,7 +111,7 @@ def test_a_cut_scales_reps_timed_lengths_and_rests() -> None:
     assert cut.exercise("lift").reps is not None and cut.exercise("lift").reps.value == 2
     assert cut.exercise("twist").reps is not None and cut.exercise("twist").reps.value == 1
     assert cut.exercise("plank").duration == 6.0
-    assert cut.defaults.rest == 5.0
+    assert cut.defaults.rest == 10.0
     timeline = voiceguide.preview(cut)
     assert "Last one, 2." in texts(timeline, "lift")
 

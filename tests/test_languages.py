@@ -31,8 +31,15 @@ def test_english_german_spanish_and_french_ship_with_the_same_keys() -> None:
         data = yaml.safe_load((phrases_dir() / f"{language}.yaml").read_text(encoding="utf-8"))
         assert data["language"] == language
         assert set(data["phrases"]) == set(english["phrases"]), language
+        assert set(data["calm"]) == set(english["calm"]), language
         for key, template in english["phrases"].items():  # the same fields to fill in
-            assert set(re.findall(r"{(\w+)}", data["phrases"][key])) == \
+            theirs = data["phrases"][key]
+            # singular and plural forms: the plural has the fields (the singular may write
+            # its number as a word: "Eine Wiederholung")
+            assert isinstance(theirs, dict) == isinstance(template, dict), (language, key)
+            if isinstance(template, dict):
+                template, theirs = template["other"], theirs["other"]
+            assert set(re.findall(r"{(\w+)}", theirs)) == \
                 set(re.findall(r"{(\w+)}", template)), (language, key)
 
 

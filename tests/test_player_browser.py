@@ -139,7 +139,8 @@ def test_tapping_a_chapter_seeks_and_the_highlight_follows_playback(
     assert abs(tap_and_seek(page, page.locator("#chapters button").nth(2))
                - chapters[2]["start"]) < 0.1
     assert current_chapter(page) == chapters[2]["title"]
-    assert page.locator("#now-name").inner_text() == "Twist"
+    # the chapter starts with the rest during which the twist is announced and set up
+    assert page.locator("#now-name").inner_text() == "Rest — next: Twist"
     audio(page, "a.pause()")
     # move the playhead into the middle of the third exercise: highlight, cue and times follow
     t = (chapters[3]["start"] + chapters[3]["end"]) / 2
@@ -360,7 +361,7 @@ def test_position_survives_a_reload(browser: Browser, small_bundle: Path) -> Non
     wait_until(page, f"Math.abs(document.getElementById('audio').currentTime - {t}) < 0.05")
     assert page.locator("#resume").is_visible()
     assert page.locator("#resume-text").inner_text() == f"Resumed at {clock(t)}."
-    assert page.locator("#now-name").inner_text() == "Plank"
+    assert page.locator("#now-name").inner_text() == "Rest — next: Plank"  # sets it up
     page.locator("#restart").click()
     assert audio(page, "a.currentTime") == pytest.approx(0, abs=0.05)
     context.close()

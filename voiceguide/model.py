@@ -8,8 +8,12 @@ from typing import Literal
 
 Level = Literal["easy", "standard", "hard"]
 LEVELS: tuple[Level, ...] = ("easy", "standard", "hard")
-Sides = Literal["none", "each", "alternate"]
-SIDES: tuple[Sides, ...] = ("none", "each", "alternate")
+Sides = Literal["none", "each", "alternate", "right", "left"]
+SIDES: tuple[Sides, ...] = ("none", "each", "alternate", "right", "left")
+Side = Literal["right", "left"]
+HoldCount = Literal["auto", "every", "last", "tens", "silent"]
+Kind = Literal["workout", "stretching", "breathing", "meditation"]
+CALM_KINDS: tuple[Kind, ...] = ("breathing", "meditation")
 
 
 @dataclass(frozen=True)
@@ -41,17 +45,53 @@ class Range:
 
 @dataclass(frozen=True)
 class Cue:
-    """A spoken cue lasting ``seconds`` from the moment it starts (speech included)."""
+    """A spoken cue lasting ``seconds`` from the moment it starts (speech included); ``short``
+    is said instead once the exercise's ``short`` reps are done ("Knees in.")."""
 
     say: str
     seconds: float
+    short: str | None = None
 
 
 @dataclass(frozen=True)
 class Hold:
-    """A hold of whole seconds: "Hold" on its first second, then the rest counted down aloud."""
+    """A hold of whole seconds: "Hold" (or its own instruction, ``say``) on its first second,
+    then counted as ``count`` says (None: the routine's ``defaults.hold_count``)."""
 
     seconds: Range
+    say: str | None = None
+    count: HoldCount | None = None
+
+
+@dataclass(frozen=True)
+class TimedCue:
+    """Said ``at`` seconds into a timed exercise; with ``count``, counted in ("Walk in 3, 2, 1")
+    so that the cue itself falls on ``at``."""
+
+    at: float
+    say: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Breathing:
+    """A breathing pattern: seconds in, held, out, held empty; ``rounds`` breaths; ``counted``
+    says the numbers of each phase on their beats ("In, 2, 3, 4")."""
+
+    inhale: float
+    hold: float
+    exhale: float
+    hold_out: float
+    rounds: int
+    counted: bool = True
+
+
+@dataclass(frozen=True)
+class Narration:
+    """A sentence of a guided relaxation, then ``pause`` seconds of quiet."""
+
+    say: str
+    pause: float
 
 
 Phase = Cue | Hold
@@ -67,6 +107,9 @@ class Defaults:
     get_ready: int = 3
     pause: float = 1.0
     beat: float = 1.0  # seconds between counted numbers (holds, countdowns); --tempo scales it
+    start_countdown: int = 0
+    end_countdown: int | None = None  # None: get_ready
+    hold_count: HoldCount = "auto"
 
 
 @dataclass(frozen=True)
@@ -88,10 +131,42 @@ class Exercise:
     rest_between_sets: float | None = None
     changeover: float | None = None
     line: int | None = None
+    first_side: Side = "right"
+    switch: Literal["pause", "half"] = "pause"
+    cues: tuple[TimedCue, ...] = ()
+    remind: str | None = None
+    breathe: Breathing | None = None
+    narration: tuple[Narration, ...] = ()
+    own_pace: float | None = None
+    set_word: Literal["set", "round"] = "set"
+    rest_say: str | None = None  # what the rest after it says ("" nothing; None: the phrase)
+    short: int = 0  # reps after which cues use their short form (0: never)
 
     @property
     def timed(self) -> bool:
         return self.duration is not None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A circuit: ``exercises`` (ids) done in order, ``rounds`` times, with "Round 2 of 3"
+    announced and ``rest_between_rounds`` between rounds (None: the routine's rest)."""
+
+    name: str
+    exercises: tuple[str, ...]
+    rounds: int = 1
+    rest_between_rounds: float | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the session (warm-up, main, cool-down): its name is said, then its items."""
+
+    name: str
+    items: tuple[str | Block, ...]
+
+
+Item = str | Block | Section
 
 
 @dataclass(frozen=True)
@@ -109,6 +184,10 @@ class Routine:
     defaults: Defaults = field(default_factory=Defaults)
     source: Path | None = None
     derived_from: str | None = None  # for a saved variant: its source file and the options
+    kind: Kind = "workout"
+    # built-in phrases overridden by the routine: key, and text or (singular, plural)
+    phrases: tuple[tuple[str, str | tuple[str, str]], ...] = ()
+    structure: tuple[Item, ...] = ()  # blocks and sections; () = the exercises in order
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:

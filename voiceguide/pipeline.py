@@ -111,7 +111,7 @@ def prepare(
     if not isinstance(routine, Routine):
         routine = load_routine(routine)
     routine = customize(routine, options.choices)
-    phrases = load_phrases(routine.language)
+    phrases = load_phrases(routine.language).for_routine(routine)
     texts = check_work(routine, phrases).texts  # the caps on work, before any synthesis
     if on_count is not None:
         on_count(len(texts))
@@ -126,8 +126,16 @@ def prepare(
     clips = synthesize(texts, engine, voice=voice, rate=rate, language=routine.language,
                        cache=cache, progress=progress, engine_name=engine_name,
                        jobs=options.jobs)
-    timeline = compile_timeline(routine, phrases,
-                                lambda text: len(clips[text].raw_data) / 2 / SAMPLE_RATE)
+
+    def measure(text: str) -> float:
+        """The clip's length (seconds); a text known only from the real timeline (a
+        "{total_minutes}" filled in with the real minutes) is synthesized when first met."""
+        if text not in clips:
+            clips.update(synthesize([text], engine, voice=voice, rate=rate,
+                                    language=routine.language, cache=cache, jobs=1))
+        return len(clips[text].raw_data) / 2 / SAMPLE_RATE
+
+    timeline = compile_timeline(routine, phrases, measure)
     if options.strict and timeline.warnings:
         raise InputError("--strict: some cues do not fit their phases:\n  "
                          + "\n  ".join(timeline.warnings)

@@ -33,7 +33,6 @@ from .common import (
     format_time,
     handle_errors,
     mix_options,
-    progress_lines,
     routine_options,
     show_engine,
     show_warnings,
@@ -102,9 +101,8 @@ def render(routines: tuple[str, ...], output: str | None, output_dir: Path | Non
             bar.__exit__(None, None, None)
     show_engine(plan)
     show_warnings(plan.timeline)
-    progress = progress_lines()  # on a terminal only
-    if progress is not None:
-        progress(f"Rendering {format_time(plan.timeline.duration)} of audio to {target}")
+    click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {target} …",
+               err=True)
     result = pipeline.render_plan(plan, target, fmt, cue_files=not no_cue_files)
     click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
 
@@ -114,14 +112,11 @@ def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
     """``render`` with several routines: all checked first, then rendered into ``folder``."""
     jobs = batch.plan_jobs(routines, folder, fmt)
 
-    progress = progress_lines()  # on a terminal only
-
     def prepared(job: batch.Job, plan: pipeline.Plan) -> None:
         show_engine(plan)
         show_warnings(plan.timeline)
-        if progress is not None:
-            progress(f"[{jobs.index(job) + 1}/{len(jobs)}] Rendering "
-                     f"{format_time(plan.timeline.duration)} of audio to {job.output}")
+        click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {job.output} …",
+                   err=True)
 
     for result in batch.render_jobs(jobs, options, fmt, cue_files=cue_files, on_plan=prepared):
         click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")

@@ -25,6 +25,22 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$"
 RANGE_PATTERN = r"^\s*\d+\s*(?:-|–|to)\s*\d+\s*$"
 SCHEMA_ID = "https://voiceguide.invalid/routine.schema.json"
+HOLD_COUNTS = ("auto", "every", "last", "tens", "silent")
+# The phrase keys of templates/phrases/*.yaml: every phrase file has them all, and a routine's
+# `phrases:` may override any of them.
+PHRASE_KEYS = (
+    "welcome", "safety", "exercise", "equipment", "setup", "tip", "plan_reps", "plan_reps_each",
+    "plan_reps_alternate", "plan_duration", "plan_duration_each", "plan_sets", "set",
+    "first_side", "switch_sides", "begin", "rep", "last_rep", "rep_right", "rep_left",
+    "last_rep_left", "hold", "count", "halfway", "time", "done", "rest",
+    "rest_set", "finish", "closing", "introduction",
+    "get_ready", "round", "rest_round", "again", "plan_rounds", "rep_numbered", "seconds_left",
+    "side_right", "side_left", "first_side_left", "switch_sides_right", "only_right",
+    "only_left", "plan_duration_half", "switch_now", "plan_own_pace", "change_in",
+    "breathe_in", "breathe_hold", "breathe_out", "breathe_hold_out", "plan_breaths",
+    "duration_seconds", "duration_minutes", "duration_both", "summary_reps", "summary_each",
+    "summary_seconds", "summary_round", "summary_breaths",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class Key:
     of: tuple[str, ...] = ()
     example: object = None
     min_items: int = 0
+    empty: bool = False  # text that may be "" (say nothing)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,12 @@ class Mapping:
     marker: str | None = None
     # groups of keys of which exactly one must be present (a counted or a timed exercise)
     one_of: tuple[tuple[str, ...], ...] = field(default=())
+    required_keys: tuple[str, ...] = ()  # required, beside those marked required
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(key.name for key in self.keys
+                     if key.required or key.name in self.required_keys)
 
     def key(self, name: str) -> Key:
         for key in self.keys:
@@ -73,9 +96,6 @@ class Mapping:
     def names(self) -> tuple[str, ...]:
         return tuple(key.name for key in self.keys)
 
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(key.name for key in self.keys if key.required)
 
 
 def _seconds(name: str, description: str, default: float | None = None, *, zero: bool = True,
@@ -103,8 +123,16 @@ ROUTINE = Mapping("routine", "Routine", "A whole session: what is said before, t
     Key("outro", "texts", "Said last.", example="Well done."),
     Key("defaults", "object", "Timings shared by every exercise unless it sets its own.",
         of=("defaults",)),
-    Key("exercises", "list", "The exercises, in order: at least one.", required=True,
-        of=("exercise",), min_items=1),
+    Key("kind", "choice", "What sort of session: breathing and meditation never say "
+        "\"Exercise\", reps, \"Begin\" or \"Well done\" (their words come from the `calm` part of "
+        "the phrase file).", default="workout",
+        choices=("workout", "stretching", "breathing", "meditation"), example="workout"),
+    Key("phrases", "phrases", "Built-in phrases overridden for this routine, by their key in "
+        "templates/phrases/en.yaml: a text (\"\" says nothing), or `one:` and `other:` forms.",
+        example={"rest": "Breathe out. Next: {next}."}),
+    Key("exercises", "list", "The session in order: exercises, blocks (circuits done in rounds) "
+        "and sections (warm-up, main, cool-down). At least one exercise.", required=True,
+        of=("exercise", "block", "section"), min_items=1),
     Key("derived_from", "text", "For a saved variant: the source file and the options that made "
         "it (`voiceguide customize` writes it)."),
 ))
@@ -119,6 +147,14 @@ DEFAULTS = Mapping("defaults", "Defaults", "Timings shared by every exercise unl
     _seconds("pause", "Silence after each sentence of narration.", 1.0, maximum=60, example=1.0),
     _seconds("beat", "Seconds between counted numbers (holds, countdowns); a saved variant "
              "carries its tempo here.", 1.0, zero=False, maximum=4),
+    Key("start_countdown", "integer", "A countdown before the first exercise starts "
+        "(\"Get ready. 3. 2. 1.\"; 0: none).", default=0, zero=True, maximum=10, example=3),
+    Key("end_countdown", "integer", "The countdown that ends timed work (default: get_ready).",
+        zero=True, maximum=10, example=3),
+    Key("hold_count", "choice", "How holds are counted: every (each second), last (only the "
+        "last 5 seconds), tens (\"20 seconds left\" every 10 seconds, then the last 5), silent "
+        "(nothing until the next phase); auto: every up to 10 seconds, tens above.",
+        default="auto", choices=HOLD_COUNTS, example="auto"),
 ))
 
 EXERCISE = Mapping("exercise", "Exercise", "One exercise: counted reps of timed phases (`reps` "
@@ -137,8 +173,14 @@ EXERCISE = Mapping("exercise", "Exercise", "One exercise: counted reps of timed 
     _seconds("duration", "A timed exercise instead of reps: its length.", zero=False,
              example=30),
     Key("sides", "choice", "none; each: all reps (or the duration) on one side, then the other; "
-        "alternate: reps alternate right and left.", default="none",
-        choices=("none", "each", "alternate"), example="none"),
+        "alternate: reps alternate right and left (a timed exercise switches at half time); "
+        "right or left: that side only (the affected leg).", default="none",
+        choices=("none", "each", "alternate", "right", "left"), example="none"),
+    Key("first_side", "choice", "The side done first (sides: each or alternate).",
+        default="right", choices=("right", "left"), example="left"),
+    Key("switch", "choice", "For a timed exercise on each side: pause (each side its full "
+        "duration, a changeover between) or half (one duration, sides switched at half time).",
+        default="pause", choices=("pause", "half"), example="half"),
     Key("sets", "integer", "How many times the whole exercise is done.", default=1, minimum=1,
         maximum=MAX_SETS, example=2),
     _seconds("rest_between_sets", "Overrides defaults.rest_between_sets.", example=20),
@@ -146,21 +188,91 @@ EXERCISE = Mapping("exercise", "Exercise", "One exercise: counted reps of timed 
     _seconds("changeover", "Overrides defaults.changeover.", example=5),
     Key("rep", "list", "The timed phases of one repetition, in order: cues and holds.",
         of=("cue", "hold"), min_items=1),
-), one_of=(("reps", "duration"),))
+    _seconds("own_pace", "Reps at the listener's own pace instead of `rep` phases: the seconds "
+             "the set may take; the end is called.", zero=False, example=60),
+    Key("short", "integer", "After this many reps, cues with a `short` form say it instead.",
+        default=0, zero=True, maximum=MAX_REPS, example=2),
+    Key("cues", "list", "Cues said at given seconds of a timed exercise.", of=("timed_cue",),
+        min_items=1),
+    Key("remind", "text", "A reminder said as every set (and side) begins, such as a pain "
+        "check.", example="Stop if the pain goes above 3 out of 10."),
+    Key("breathe", "object", "A breathing pattern instead of reps.", of=("breathing",)),
+    Key("narration", "list", "Guided narration instead of reps: sentences, each followed by "
+        "quiet.", of=("narration_step",), min_items=1),
+    Key("set_word", "choice", "What sets are called when announced: set, or round (intervals "
+        "such as Tabata).", default="set", choices=("set", "round"), example="round"),
+    Key("rest_say", "text", "What the rest after this exercise says instead of the built-in "
+        "\"Rest. Next: {next}.\" (\"\" says nothing).", empty=True,
+        example="Shake out your legs. Next: {next}."),
+), one_of=(("reps", "duration", "breathe", "narration"),))
+
+BLOCK = Mapping("block", "Block", "A circuit: its exercises done in order, `rounds` times, with "
+                "\"Round 2 of 3\" announced. Two exercises in rounds make a superset.", (
+    Key("block", "text", "The block's name: said as it starts and in its chapters.",
+        required=True, example="Hip openers"),
+    Key("rounds", "integer", "How many times the block is done.", default=1, minimum=1,
+        maximum=MAX_SETS, example=3),
+    _seconds("rest_between_rounds", "Rest between rounds (default: defaults.rest).",
+             example=60),
+    Key("exercises", "list", "The block's exercises, in order.", required=True,
+        of=("exercise",), min_items=1),
+), marker="block")
+
+SECTION = Mapping("section", "Section", "A part of the session (warm-up, main part, "
+                  "cool-down): its name is said as it starts.", (
+    Key("section", "text", "The section's name.", required=True, example="Warm-up"),
+    Key("exercises", "list", "The section's exercises and blocks, in order.", required=True,
+        of=("exercise", "block"), min_items=1),
+), marker="section")
+
+TIMED_CUE = Mapping("timed_cue", "Timed cue", "A cue said at a given second of a timed "
+                    "exercise.", (
+    _seconds("at", "Seconds from the start of the timed exercise.", zero=True, example=60),
+    Key("say", "text", "What is said; `{side}` names the side.", required=True,
+        example="Walk."),
+    Key("count", "integer", "Count in to it: \"Walk in 3, 2, 1\", the cue falling on `at`.",
+        default=0, zero=True, maximum=10, example=3),
+), required_keys=("at",))
+
+BREATHING = Mapping("breathing", "Breathing", "A breathing pattern, in seconds per phase; "
+                    "each phase starts on its beat.", (
+    _seconds("in", "Seconds breathing in.", zero=False, maximum=60, example=4),
+    _seconds("hold", "Seconds held full (0: none).", 0, maximum=60, example=4),
+    _seconds("out", "Seconds breathing out.", zero=False, maximum=60, example=6),
+    _seconds("hold_out", "Seconds held empty (0: none).", 0, maximum=60, example=0),
+    Key("rounds", "integer", "How many breaths.", minimum=1, maximum=MAX_REPS, required=True,
+        example=6),
+    Key("counted", "boolean", "Count each phase aloud on its beats (\"In, 2, 3, 4\"); false: "
+        "only the phase's word.", default=True, example=True),
+), required_keys=("in", "out"))
+
+NARRATION = Mapping("narration_step", "Narration step", "A sentence, then quiet.", (
+    Key("say", "text", "What is said.", required=True, example="Let your shoulders drop."),
+    _seconds("pause", "Seconds of quiet after it.", 0, example=10),
+), marker="say")
+
 
 CUE = Mapping("cue", "Cue", "A phase of a rep: its text is said at the start of a phase lasting "
               "`seconds`, speech included.", (
-    Key("say", "text", "What is said.", required=True, example="Lift your hips."),
+    Key("say", "text", "What is said; `{side}` names the side, `{reps}` the reps.",
+        required=True, example="Lift your hips."),
     _seconds("seconds", "How long the phase lasts from its start.", zero=False, example=3),
-), marker="say")
+    Key("short", "text", "A shorter form said once the exercise's `short` reps are done.",
+        example="Lift."),
+), marker="say", required_keys=("seconds",))
 
 HOLD = Mapping("hold", "Hold", "A hold: \"Hold.\" on its first second, then the others counted "
                "down, each number on its second.", (
     Key("hold", "range", "How many seconds: a whole number or a range such as 3-5.",
         required=True, maximum=MAX_SECONDS, example=5),
+    Key("say", "text", "The hold's own instruction, said on its first second instead of "
+        "\"Hold.\".", example="Press into the couch."),
+    Key("count", "choice", "How this hold is counted (default: defaults.hold_count).",
+        choices=HOLD_COUNTS, example="last"),
 ), marker="hold")
 
-MAPPINGS: dict[str, Mapping] = {m.name: m for m in (ROUTINE, DEFAULTS, EXERCISE, CUE, HOLD)}
+MAPPINGS: dict[str, Mapping] = {m.name: m for m in (
+    ROUTINE, DEFAULTS, EXERCISE, BLOCK, SECTION, CUE, HOLD, TIMED_CUE, BREATHING, NARRATION)}
 
 
 # --- the JSON Schema ------------------------------------------------------------------------------
@@ -187,7 +299,7 @@ def _number_schema(key: Key, integer: bool) -> dict[str, object]:
 def _value_schema(key: Key) -> dict[str, object]:
     kind = key.kind
     if kind == "text":
-        return _text_schema()
+        return {**_text_schema(), "minLength": 0} if key.empty else _text_schema()
     if kind == "texts":
         return {"anyOf": [_text_schema(), {"type": "array", "items": _text_schema(),
                                            "minItems": 1}]}
@@ -207,7 +319,11 @@ def _value_schema(key: Key) -> dict[str, object]:
     if kind == "boolean":
         return {"type": "boolean"}
     if kind == "phrases":
-        return {"type": "object", "additionalProperties": _text_schema()}
+        text = {"type": "string", "maxLength": MAX_TEXT_CHARS}
+        forms = {"type": "object", "properties": {"one": text, "other": text},
+                 "required": ["one", "other"], "additionalProperties": False}
+        return {"type": "object", "propertyNames": {"enum": list(PHRASE_KEYS)},
+                "additionalProperties": {"anyOf": [text, forms]}}
     if kind == "object":
         return _ref(key.of[0])
     if kind == "list":

@@ -15,12 +15,12 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..errors import InputError
 from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SESSION_HOURS, MAX_SETS, too_long
-from ..model import Cue, Exercise, Hold, Level, Range, Routine
+from ..model import Block, Cue, Exercise, Hold, Item, Level, Range, Routine, Section
 
 MIN_TEMPO = 0.5
 MAX_TEMPO = 2.0
@@ -107,8 +107,11 @@ def customize(routine: Routine, choices: Customization | None = None) -> Routine
         safety=routine.safety if choices.intro else (),
         outro=routine.outro if choices.outro else (),
     )
+    if choices.cut != 1.0 or factor != 1.0:
+        resolved = replace(resolved, structure=_scale_structure(
+            resolved.structure, lambda seconds: _seconds(seconds, rest_factor)))
     result = scale_time(resolved, choices.tempo)
-    found = too_long(result.exercises)
+    found = too_long(result.exercises, times_done(result))
     if found is not None:
         raise InputError(f"these choices make the routine last about {found[0]:,.0f} hours, "
                          f"more than the limit of {MAX_SESSION_HOURS}.\n  Fix: lower the reps, "
@@ -157,6 +160,9 @@ def check(routine: Routine, choices: Customization) -> None:
                  "(1.5 makes every phase, hold and rest 1.5× as long)")
     if not 0 < choices.cut <= 1:
         raise InputError(f"cut: {choices.cut:g} is out of range; allowed: above 0 up to 1")
+    if choices.order and routine.structure:
+        raise InputError("--order: this routine has blocks or sections, which keep their order."
+                         "\n  Fix: leave out --order, or change the order in the routine file")
     if choices.only and choices.skip:
         raise InputError("--only and --skip cannot be used together.\n"
                          "  Fix: list the exercises to keep with --only, or those to leave out "
@@ -201,9 +207,39 @@ def scale_time(routine: Routine, tempo: float) -> Routine:
         replace(e, duration=scaled(e.duration), rest=scaled(e.rest),
                 rest_between_sets=scaled(e.rest_between_sets), changeover=scaled(e.changeover),
                 rep=tuple(replace(p, seconds=_times(p.seconds, tempo)) if isinstance(p, Cue)
-                          else p for p in e.rep))
+                          else p for p in e.rep),
+                own_pace=scaled(e.own_pace),
+                cues=tuple(replace(c, at=_times(c.at, tempo)) for c in e.cues),
+                narration=tuple(replace(n, pause=_times(n.pause, tempo)) for n in e.narration),
+                breathe=None if e.breathe is None else replace(
+                    e.breathe, inhale=_times(e.breathe.inhale, tempo),
+                    hold=_times(e.breathe.hold, tempo), exhale=_times(e.breathe.exhale, tempo),
+                    hold_out=_times(e.breathe.hold_out, tempo)))
         for e in routine.exercises)
-    return replace(routine, defaults=defaults, exercises=exercises)
+    return replace(routine, defaults=defaults, exercises=exercises,
+                   structure=_scale_structure(routine.structure, lambda s: _times(s, tempo)))
+
+
+def _scale_structure(structure: tuple[Item, ...], scale: Callable[[float], float]
+                     ) -> tuple[Item, ...]:
+    """The blocks' rests between rounds scaled (sections and ids unchanged)."""
+    def block(item: str | Block) -> str | Block:
+        if isinstance(item, Block) and item.rest_between_rounds is not None:
+            return replace(item, rest_between_rounds=scale(item.rest_between_rounds))
+        return item
+
+    return tuple(replace(item, items=tuple(block(i) for i in item.items))
+                 if isinstance(item, Section) else block(item) for item in structure)
+
+
+def times_done(routine: Routine) -> dict[str, int]:
+    """How often each exercise is done: the rounds of its block (1 outside blocks)."""
+    found: dict[str, int] = {}
+    for item in routine.structure:
+        for inner in item.items if isinstance(item, Section) else (item,):
+            if isinstance(inner, Block):
+                found.update({i: inner.rounds for i in inner.exercises})
+    return found
 
 
 def _times(seconds: float, tempo: float) -> float:
@@ -237,7 +273,7 @@ def _resolve(exercise: Exercise, choices: Customization) -> Exercise:
         reps = _fixed(count)
     hold = choices.holds.get(exercise.id)
     rep = tuple(
-        Hold(_fixed(phase.seconds.pick(level) if hold is None else hold))
+        replace(phase, seconds=_fixed(phase.seconds.pick(level) if hold is None else hold))
         if isinstance(phase, Hold) else phase
         for phase in exercise.rep
     )

@@ -1,50 +1,113 @@
 """The expander: a customized routine and its phrases in, a flat list of steps out, no timing.
 
-Each construct of the format lives in one function here: the session (intro, safety, outro),
-an exercise (announcement, setup, plan, sets and the rests between them), one set (sides), a
-rep (its phases: cues and holds), a timed interval, and the rest between exercises."""
+Each construct of the format lives in one method here: the session (intro, safety, outro), the
+order of play (sections, blocks and their rounds), the transition between two exercises (the
+rest, during which the next exercise is announced and set up, its get-ready count ending where
+work starts), an exercise's sets, its sides, a rep and its phases (cues, holds), a timed
+interval (with its cues), reps at the listener's own pace, a breathing pattern and narration.
+
+Texts written in a routine may use ``{total_minutes}``, ``{next}``, ``{side}``, ``{round}`` and
+``{reps}``; they are filled in here from the customized routine (``total_minutes`` from the
+timeline, see ``compile_timeline``)."""
 
 from __future__ import annotations
 
-from ..model import Cue, Exercise, Hold, Routine, SpanKind
+import re
+from dataclasses import dataclass
+
+from ..model import Block, Cue, Exercise, Hold, Routine, Section, SpanKind
 from .phrases import Phrases
 from .steps import Chapter, Close, Open, Part, Say, Step, Window
 
-
-def expand(routine: Routine, phrases: Phrases) -> list[Step]:
-    """The steps of the whole session, in order."""
-    return _Expander(routine, phrases).run()
+FIELDS = re.compile(r"\{(total_minutes|next|side|round|reps)\}")
+EPSILON = 1e-6
 
 
-def exercise_summary(exercise: Exercise) -> str:
-    """A short summary for chapter titles: "15 reps", "13 each side", "3 × 12 reps", "30 s"."""
-    if exercise.duration is not None:
-        amount = f"{exercise.duration:g} s"
-        amount += " each side" if exercise.sides != "none" else ""
+def expand(routine: Routine, phrases: Phrases, total_minutes: int | None = None) -> list[Step]:
+    """The steps of the whole session, in order; ``total_minutes`` fills ``{total_minutes}``."""
+    return _Expander(routine, phrases.for_routine(routine), total_minutes).run()
+
+
+def exercise_summary(exercise: Exercise, phrases: Phrases | None = None) -> str:
+    """A short summary for chapter titles, in the phrases' language: "15 reps", "13 each side",
+    "3 × 12 reps", "30 s" (English without ``phrases``)."""
+    def say(key: str, n: object, english: str) -> str:
+        """The phrase with ``n`` in digits (a chapter title is read, not heard)."""
+        count = n if isinstance(n, int) else 2
+        return phrases.say(key, n=str(n), count=count) if phrases is not None else english
+
+    if exercise.duration is not None or exercise.own_pace is not None:
+        seconds = exercise.duration if exercise.duration is not None else exercise.own_pace
+        amount = say("summary_seconds", f"{seconds:g}", f"{seconds:g} s")
+        if exercise.sides in ("each", "alternate") and exercise.switch != "half":
+            amount = say("summary_each", amount, f"{amount} each side")
+    elif exercise.breathe is not None:
+        rounds = exercise.breathe.rounds
+        amount = say("summary_breaths", rounds, f"{rounds} breaths")
+    elif exercise.narration:
+        return ""
     else:
-        assert exercise.reps is not None
-        unit = " each side" if exercise.sides != "none" else " reps"
-        amount = f"{exercise.reps.value}{unit}"
+        count = exercise.reps.value if exercise.reps is not None else 0
+        amount = say("summary_each", count, f"{count} each side") \
+            if exercise.sides in ("each", "alternate") else \
+            say("summary_reps", count, f"{count} reps")
     return f"{exercise.sets} × {amount}" if exercise.sets > 1 else amount
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """One exercise in the order of play: which round of which block, and what starts with it."""
+
+    exercise: Exercise
+    number: int  # its number among the session's exercises
+    block: Block | None = None
+    round: int = 1
+    section: str | None = None  # the section that starts with this turn
+
+
 class _Expander:
-    def __init__(self, routine: Routine, phrases: Phrases) -> None:
+    def __init__(self, routine: Routine, phrases: Phrases, total_minutes: int | None) -> None:
         self.routine = routine
         self.p = phrases
         self.d = routine.defaults
+        self.total_minutes = total_minutes
         self.out: list[Step] = []
         self.set_number = self.sets = 1
         self.side_name: str | None = None  # the side being worked: "right", "left" or None
+        self.pending: list[Say] = []  # said at the start of the next rest ("And stop.")
 
     # --- primitives --------------------------------------------------------------------------
 
+    def fill(self, text: str, ex: Exercise | None = None, following: str = "") -> str:
+        """A routine's text with its {fields} filled in (unknown braces stay as written)."""
+        values = {
+            "total_minutes": self.p.number(self.total_minutes)
+            if self.total_minutes is not None and self.p.numbers == "words"
+            else str(self.total_minutes if self.total_minutes is not None else "…"),
+            "next": following,
+            "side": self.p.say(f"side_{self.side_name}") if self.side_name else "",
+            "round": str(self.set_number),
+            "reps": str(ex.reps.value) if ex is not None and ex.reps is not None else "",
+        }
+        return FIELDS.sub(lambda m: values[m.group(1)], text)
+
     def say(self, text: str, slot: float | None = None, what: str = "") -> None:
-        self.out.append(Say(text, slot, what))
+        self.flush()
+        if text:
+            self.out.append(Say(text, slot, what))
+        elif slot:
+            self.out.append(Window(slot))
 
     def narrate(self, text: str) -> None:
-        """A sentence of narration followed by the routine's pause."""
-        self.out.append(Say(text, gap=self.d.pause))
+        """A sentence of narration followed by the routine's pause (nothing for "")."""
+        self.flush()
+        if text:
+            self.out.append(Say(text, gap=self.d.pause))
+
+    def flush(self) -> None:
+        """Say what waited for a rest that did not come."""
+        pending, self.pending = self.pending, []
+        self.out.extend(pending)
 
     def open(self, kind: SpanKind, rep: int | None = None, reps: int | None = None,
              following: str | None = None) -> None:
@@ -55,13 +118,26 @@ class _Expander:
     def countdown(self, count: int) -> tuple[str, ...]:
         return tuple(self.p.say("count", n=number) for number in range(count, 0, -1))
 
-    def rest(self, seconds: float, text: str, what: str, kind: SpanKind = "rest",
-             following: str | None = None) -> None:
-        """Say what comes next, stay quiet, and end with the get-ready countdown."""
-        count = min(self.d.get_ready, int(seconds / self.d.beat + 1e-6))
+    def rest(self, seconds: float, said: list[Say], what: str, kind: SpanKind = "rest",
+             following: str | None = None, introduction: tuple[Say | Chapter, ...] = ()
+             ) -> None:
+        """What waited (not before a changeover), then ``said`` and the ``introduction`` of
+        what comes next, quiet, and the get-ready count ending ``seconds`` after the start,
+        exactly where work starts. A rest of 0 s says only its introduction: no rest, no
+        countdown, no warning. The introduction may make a rest longer without a warning."""
+        if kind == "changeover":
+            self.flush()
+        if seconds <= EPSILON:
+            self.flush()
+            self.out.extend([*said, *introduction])
+            return
+        count = min(self.d.get_ready, int(seconds / self.d.beat + EPSILON))
+        required = [*self.pending, *said]
+        self.pending = []
+        marks = tuple((0.0, s) for s in [*required, *introduction])
         self.open(kind, following=following)
-        self.out.append(Window(seconds, ((0.0, Say(text)),), self.countdown(count), self.d.beat,
-                               overrun=what))
+        self.out.append(Window(seconds, marks, self.countdown(count), self.d.beat,
+                               overrun=what, required=len(required)))
         self.out.append(Close())
 
     # --- the session -------------------------------------------------------------------------
@@ -71,130 +147,339 @@ class _Expander:
         self.out.append(Chapter(p.say("introduction")))
         self.narrate(p.say("welcome", title=r.title))
         for paragraph in r.intro:
-            self.narrate(paragraph)
+            self.narrate(self.fill(paragraph))
         if r.safety:
             self.narrate(p.say("safety"))
             for paragraph in r.safety:
-                self.narrate(paragraph)
-        for index, exercise in enumerate(r.exercises):
-            following = r.exercises[index + 1] if index + 1 < len(r.exercises) else None
-            self.exercise(exercise, index + 1, following)
+                self.narrate(self.fill(paragraph))
+        turns = self.turns()
+        for index, turn in enumerate(turns):
+            self.turn(turn, turns[index - 1] if index else None)
+        self.flush()
         self.out.append(Part(None))
         self.out.append(Chapter(p.say("closing")))
         self.narrate(p.say("finish"))
         for paragraph in r.outro:
-            self.narrate(paragraph)
+            self.narrate(self.fill(paragraph))
         return self.out
 
-    def exercise(self, ex: Exercise, number: int, following: Exercise | None) -> None:
-        p, d = self.p, self.d
-        self.out.append(Part(ex.id))
+    def turns(self) -> list[_Turn]:
+        """The order of play: every exercise of every round of every block, in order."""
+        kept = {exercise.id: exercise for exercise in self.routine.exercises}
+        numbers = {exercise.id: n for n, exercise in enumerate(self.routine.exercises, 1)}
+        structure = self.routine.structure or tuple(kept)
+        found: list[_Turn] = []
+
+        def add(item: str | Block, section: str | None) -> None:
+            if isinstance(item, str):
+                if item in kept:
+                    found.append(_Turn(kept[item], numbers[item], section=section))
+                return
+            ids = [i for i in item.exercises if i in kept]
+            for round_number in range(1, item.rounds + 1):
+                for index, exercise_id in enumerate(ids):
+                    found.append(_Turn(kept[exercise_id], numbers[exercise_id], item,
+                                       round_number, section if round_number == 1 and
+                                       index == 0 else None))
+
+        for item in structure:
+            if isinstance(item, Section):
+                before = len(found)
+                for inner in item.items:
+                    add(inner, item.name if len(found) == before else None)
+            else:
+                add(item, None)
+        return found
+
+    def turn(self, turn: _Turn, before: _Turn | None) -> None:
+        """The transition into ``turn`` (a rest during which it is announced and set up, or
+        its announcement at once), then the exercise itself."""
+        p, ex = self.p, turn.exercise
+        new_round = before is not None and turn.block is not None and \
+            before.block is turn.block and turn.round != before.round
         self.set_number, self.sets, self.side_name = 1, ex.sets, None
-        self.out.append(Chapter(f"{number}. {ex.name} — {exercise_summary(ex)}", ex.id))
-        self.open("setup")
-        self.narrate(p.say("exercise", number=number, total=len(self.routine.exercises),
-                           name=ex.name))
-        if ex.equipment:
-            self.narrate(p.say("equipment", items=", ".join(ex.equipment)))
-        if ex.setup:
-            self.narrate(p.say("setup"))
-            for step in ex.setup:
-                self.narrate(step)
-        if ex.tip:
-            self.narrate(p.say("tip", tip=ex.tip))
-        self.narrate(self.plan(ex))
-        self.out.append(Close())
-        for set_number in range(1, ex.sets + 1):
-            self.set_number = set_number
-            if ex.sets > 1:
-                self.say(p.say("set", number=set_number, total=ex.sets))
-            self.block(ex)
-            if set_number < ex.sets:
-                rest = ex.rest_between_sets if ex.rest_between_sets is not None \
-                    else d.rest_between_sets
-                self.rest(rest, p.say("rest_set", number=set_number + 1, total=ex.sets),
-                          "rest between sets", "set_rest")
-        self.narrate(p.say("done"))
-        if following is not None:
-            rest = ex.rest if ex.rest is not None else d.rest
-            self.rest(rest, p.say("rest", next=following.name), "rest", "rest", following.id)
+        title = f"{turn.number}. {ex.name}"
+        summary = exercise_summary(ex, p)
+        title += f" — {summary}" if summary else ""
+        if turn.block is not None and turn.block.rounds > 1:
+            title = f"{turn.block.name}, {p.say('summary_round', number=turn.round, total=turn.block.rounds)}: {title}"  # noqa: E501
+        introduction = self.introduction(turn, new_round)
+        if before is None:
+            self.flush()
+            self.out.append(Part(ex.id))
+            self.out.append(Chapter(title, ex.id))
+            self.open("setup")
+            self.out.extend(introduction)
+            self.out.append(Close())
+            self.start_countdown(self.d.start_countdown)
+        else:
+            prior = before.exercise
+            if new_round:
+                assert turn.block is not None
+                seconds = turn.block.rest_between_rounds
+                said = p.say("rest_round", number=turn.round, total=turn.block.rounds)
+            else:
+                seconds = prior.rest
+                said = p.say("rest", next=ex.name) if prior.rest_say is None else \
+                    self.fill(prior.rest_say, prior, ex.name)
+            seconds = self.d.rest if seconds is None else seconds
+            if seconds <= EPSILON and new_round and turn.block is not None:
+                introduction.insert(0, Say(p.say("round", number=turn.round,
+                                                 total=turn.block.rounds)))
+            words = [Say(said)] if said and seconds > EPSILON else []  # no rest: no "Rest."
+            # the chapter starts with the announcement, inside the rest
+            self.rest(seconds, words, "rest", "rest", ex.id,
+                      (Chapter(title, ex.id), *introduction))
+            self.out.append(Part(ex.id))
+        self.exercise(ex)
+
+    def introduction(self, turn: _Turn, new_round: bool) -> list[Say]:
+        """What announces an exercise: the section and block as they start, then its number
+        and name, equipment, setup, tip and plan; in later rounds only its name."""
+        p, ex, pause = self.p, turn.exercise, self.d.pause
+        said: list[str] = []
+        if turn.section:
+            said.append(f"{turn.section}.")
+        block = turn.block
+        if block is not None and turn.round == 1 and ex.id == next(
+                (i for i in block.exercises if i in {e.id for e in self.routine.exercises}), None):
+            said.append(f"{block.name}.")
+            if block.rounds > 1:
+                said.append(p.say("round", number=1, total=block.rounds))
+        if block is not None and turn.round > 1:
+            said.append(p.say("again", name=ex.name))
+        else:
+            said.append(p.say("exercise", number=turn.number,
+                              total=len(self.routine.exercises), name=ex.name))
+            if ex.equipment:
+                said.append(p.say("equipment", items=", ".join(ex.equipment)))
+            if ex.setup:
+                said.append(p.say("setup"))
+                said += [self.fill(step, ex) for step in ex.setup]
+            if ex.tip:
+                said.append(p.say("tip", tip=self.fill(ex.tip, ex)))
+            said.append(self.plan(ex))
+        if ex.sets > 1:
+            said.append(p.say(ex.set_word, number=1, total=ex.sets))
+        said.append(self.first_side(ex))
+        return [Say(text, gap=pause) for text in said if text]
+
+    def first_side(self, ex: Exercise) -> str:
+        """ "Right side first." for an exercise done on each side in turn ("" otherwise)."""
+        if ex.sides != "each" or ex.switch == "half" or ex.breathe is not None:
+            return ""
+        return self.p.say("first_side" if ex.first_side == "right" else "first_side_left")
+
+    def start_countdown(self, count: int) -> None:
+        """"Get ready. 3. 2. 1." before the first exercise, ending where work starts."""
+        if count:
+            self.say(self.p.say("get_ready"))
+            self.out.append(Window(count * self.d.beat, (), self.countdown(count), self.d.beat))
 
     def plan(self, ex: Exercise) -> str:
         p = self.p
-        if ex.duration is not None:
-            key = "plan_duration" if ex.sides == "none" else "plan_duration_each"
-            text = p.say(key, seconds=f"{ex.duration:g}")
+        if ex.breathe is not None:
+            text = p.say("plan_breaths", rounds=ex.breathe.rounds)
+        elif ex.narration:
+            return ""
+        elif ex.duration is not None:
+            duration = p.duration(ex.duration)
+            key = "plan_duration_half" if ex.switch == "half" else "plan_duration_each" \
+                if ex.sides == "each" else "plan_duration"
+            text = p.say(key, duration=duration, seconds=f"{ex.duration:g}")
         else:
             assert ex.reps is not None
-            key = {"none": "plan_reps", "each": "plan_reps_each",
-                   "alternate": "plan_reps_alternate"}[ex.sides]
+            key = "plan_own_pace" if ex.own_pace is not None else {
+                "each": "plan_reps_each", "alternate": "plan_reps_alternate"}.get(
+                ex.sides, "plan_reps")
             text = p.say(key, reps=ex.reps.value)
+        if ex.sides in ("right", "left"):
+            text = f"{p.say('only_' + ex.sides)} {text}".strip()
         if ex.sets > 1:
-            text += " " + p.say("plan_sets", sets=ex.sets)
+            key = "plan_rounds" if ex.set_word == "round" else "plan_sets"
+            text = f"{text} {p.say(key, sets=ex.sets, rounds=ex.sets)}".strip()
         return text
 
-    def block(self, ex: Exercise) -> None:
+    # --- one exercise ------------------------------------------------------------------------
+
+    def exercise(self, ex: Exercise) -> None:
+        """Its sets, with the rest between them, then "Well done."."""
+        p = self.p
+        word = ex.set_word
+        for set_number in range(1, ex.sets + 1):
+            self.set_number = set_number
+            self.one_set(ex)
+            if set_number < ex.sets:
+                rest = ex.rest_between_sets if ex.rest_between_sets is not None \
+                    else self.d.rest_between_sets
+                key = "rest_round" if word == "round" else "rest_set"
+                said = p.say(key, number=set_number + 1, total=ex.sets) if rest > EPSILON \
+                    else p.say(word, number=set_number + 1, total=ex.sets)
+                side = self.first_side(ex)
+                self.rest(rest, [Say(text) for text in (said, side) if text],
+                          "rest between sets", "set_rest")
+        self.narrate(p.say("done"))  # before the rest: its chime ends the exercise
+
+    def one_set(self, ex: Exercise) -> None:
         """One set: all reps (or the timed interval), on each side in turn where asked."""
         p = self.p
-        if ex.sides == "each":
-            self.side_name = "right"
-            self.say(p.say("first_side"))
+        first: str = ex.first_side
+        second = "left" if first == "right" else "right"
+        if ex.sides in ("right", "left"):
+            self.side_name = ex.sides
+            self.side(ex)
+        elif ex.sides == "each" and ex.switch != "half" and ex.breathe is None:
+            self.side_name = first
             self.side(ex)
             changeover = ex.changeover if ex.changeover is not None else self.d.changeover
             self.side_name = None
-            self.rest(changeover, p.say("switch_sides"), "changeover", "changeover")
-            self.side_name = "left"
+            switch = p.say("switch_sides" if first == "right" else "switch_sides_right")
+            self.rest(changeover, [Say(switch)] if switch else [], "changeover", "changeover")
+            self.side_name = second
             self.side(ex)
-            self.side_name = None
-        elif ex.sides == "alternate" and ex.duration is None:
-            self.say(p.say("begin"))
-            assert ex.reps is not None
+        elif ex.sides == "alternate" and ex.duration is None and ex.reps is not None:
+            self.begin(ex)
             count = ex.reps.value
             for n in range(1, count + 1):
-                self.side_name = "right"
-                self.rep(ex, p.say("rep_right", n=n), n, count)
-                last = n == count
-                self.side_name = "left"
-                self.rep(ex, p.say("last_rep_left" if last else "rep_left", n=n), n, count)
-            self.side_name = None
+                for side in (first, second):
+                    self.side_name = side
+                    last = n == count and side == second
+                    key = ("last_rep_left" if side == "left" else "last_rep") if last \
+                        else f"rep_{side}"
+                    self.rep(ex, p.say(key, n=n), n, count)
         else:
+            self.side_name = first if ex.switch == "half" else None
             self.side(ex)
+        self.side_name = None
+
+    def begin(self, ex: Exercise) -> None:
+        """ "Begin." and the exercise's reminder, as work starts."""
+        self.say(self.p.say("begin"))
+        if ex.remind:
+            self.say(self.fill(ex.remind, ex))
 
     def side(self, ex: Exercise) -> None:
+        """The work of one side (or of no side): reps, a timed interval, breaths or narration."""
         p = self.p
         if ex.duration is not None:
-            self.timed(ex.duration)
-            return
-        self.say(p.say("begin"))
-        assert ex.reps is not None
-        count = ex.reps.value
-        for n in range(1, count + 1):
-            self.rep(ex, p.say("last_rep" if n == count and count > 1 else "rep", n=n), n, count)
+            self.timed(ex)
+        elif ex.breathe is not None:
+            self.breathe(ex)
+        elif ex.narration:
+            for step in ex.narration:
+                self.flush()
+                self.out.append(Say(self.fill(step.say, ex), gap=step.pause))
+        elif ex.own_pace is not None:
+            self.flush()
+            self.open("timed")
+            self.out.append(Window(ex.own_pace, self.starting(ex), self.countdown(
+                self.end_count(ex.own_pace)), self.d.beat))
+            self.out.append(Close())
+            self.stop()
+        else:
+            self.begin(ex)
+            assert ex.reps is not None
+            count = ex.reps.value
+            numbered = bool(ex.rep) and isinstance(ex.rep[-1], Hold)
+            for n in range(1, count + 1):
+                key = "last_rep" if n == count and count > 1 else \
+                    "rep_numbered" if numbered else "rep"
+                self.rep(ex, p.say(key, n=n), n, count)
 
     def rep(self, ex: Exercise, announcement: str, n: int, count: int) -> None:
         self.open("rep", n, count)
         self.say(announcement)
-        beat = self.d.beat
         for index, phase in enumerate(ex.rep, start=1):
             if isinstance(phase, Cue):
-                self.say(phase.say, phase.seconds, f"rep phase {index}")
+                text = phase.short if phase.short and ex.short and n > ex.short else phase.say
+                self.say(self.fill(text, ex), phase.seconds, f"rep phase {index}")
             elif isinstance(phase, Hold):
-                what = f"rep phase {index} (hold)"
                 self.open("hold", n, count)
-                self.say(self.p.say("hold"), beat, what)
-                for number in range(phase.seconds.value - 1, 0, -1):
-                    self.say(self.p.say("count", n=number), beat, what)
+                self.hold(ex, phase, f"rep phase {index} (hold)")
                 self.out.append(Close())
         self.out.append(Close())
 
-    def timed(self, duration: float) -> None:
-        """A timed interval: "Begin", a halfway cue, a 3-2-1 before the end, then "And stop"."""
+    def hold(self, ex: Exercise, phase: Hold, what: str) -> None:
+        """The instruction (or "Hold.") on the first second, then the seconds counted as the
+        hold's ``count`` says; a hold under 3 s is not counted ("Hold. 1." sounds wrong)."""
+        seconds, beat = phase.seconds.value, self.d.beat
+        style = phase.count or self.d.hold_count
+        if style == "auto":
+            style = "every" if seconds <= 10 else "tens"
+        first = self.fill(phase.say, ex) if phase.say else self.p.say("hold")
+        beats: list[str] = [first]
+        for left in range(seconds - 1, 0, -1):
+            text = ""
+            if seconds >= 3 and (style == "every" or (style in ("last", "tens") and left <= 5)):
+                text = self.p.say("count", n=left)
+            elif style == "tens" and left % 10 == 0:
+                text = self.p.say("seconds_left", n=left)
+            beats.append(text)
+        # each text lasts until the next one: the instruction may take the quiet seconds after it
+        spoken = [index for index, text in enumerate(beats) if text]
+        for index, following in zip(spoken, [*spoken[1:], len(beats)]):
+            self.say(beats[index], (following - index) * beat, what)
+
+    def starting(self, ex: Exercise) -> tuple[tuple[float, Say], ...]:
+        """ "Begin." and the reminder, as the first marks of a timed window."""
+        texts = (self.p.say("begin"), self.fill(ex.remind, ex) if ex.remind else "")
+        return tuple((0.0, Say(text)) for text in texts if text)
+
+    def end_count(self, seconds: float) -> int:
+        count = self.d.end_countdown if self.d.end_countdown is not None else self.d.get_ready
+        return min(count, int(seconds / 2 / self.d.beat))
+
+    def stop(self) -> None:
+        """ "And stop." as work ends: said at the start of the rest that follows, if any."""
+        stop = self.p.say("time")
+        if stop:
+            self.pending.append(Say(stop))
+
+    def timed(self, ex: Exercise) -> None:
+        """A timed interval: "Begin", its cues (a halfway cue, or the switch of sides at half
+        time), a countdown before the end, then "And stop"."""
         p, beat = self.p, self.d.beat
-        count = min(self.d.get_ready, int(duration / 2 / beat))
-        marks = [(0.0, Say(p.say("begin")))]
-        if duration >= 10:
+        duration = ex.duration
+        assert duration is not None
+        marks = list(self.starting(ex))
+        if ex.switch == "half":
+            marks.append((duration / 2, Say(p.say("switch_now"))))
+        elif duration >= 10 and not ex.cues and p.say("halfway"):
             marks.append((duration / 2, Say(p.say("halfway"))))
+        for cue in ex.cues:
+            text = self.fill(cue.say, ex)
+            if cue.count:
+                start = cue.at - (cue.count + 1) * beat
+                marks.append((max(0.0, start), Say(p.say("change_in", what=text.rstrip(".!")),
+                                                   beat, "count-in")))
+                marks += [(cue.at - n * beat, Say(p.say("count", n=n), beat, "count-in"))
+                          for n in range(cue.count, 0, -1)]
+            marks.append((cue.at, Say(text)))
+        marks.sort(key=lambda mark: mark[0])
+        self.flush()
         self.open("timed")
-        self.out.append(Window(duration, tuple(marks), self.countdown(count), beat))
+        self.out.append(Window(duration, tuple(marks), self.countdown(self.end_count(duration)),
+                               beat))
         self.out.append(Close())
-        self.say(p.say("time"))
+        self.stop()
+
+    def breathe(self, ex: Exercise) -> None:
+        """Breaths: each phase's word on its first beat, then its beats counted ("2. 3. 4.")
+        or quiet; every phase starts exactly on its beat."""
+        pattern, p = ex.breathe, self.p
+        assert pattern is not None
+        phases = [("breathe_in", pattern.inhale), ("breathe_hold", pattern.hold),
+                  ("breathe_out", pattern.exhale), ("breathe_hold_out", pattern.hold_out)]
+        self.flush()
+        for breath in range(1, pattern.rounds + 1):
+            self.open("rep", breath, pattern.rounds)
+            for key, seconds in phases:
+                if seconds <= EPSILON:
+                    continue
+                beats = max(1, round(seconds / self.d.beat))
+                length = seconds / beats
+                self.say(p.say(key), length if pattern.counted else seconds, "breathing")
+                if pattern.counted:
+                    for number in range(2, beats + 1):
+                        self.say(p.say("count", n=number), length, "breathing")
+            self.out.append(Close())

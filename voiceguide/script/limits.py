@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..errors import RoutineError
 from ..format.load import MAX_SESSION_HOURS
 from ..model import Cue, Exercise, Hold, Routine
+from .customize import times_done
 from .expand import expand
 from .phrases import Phrases
 from .schedule import schedule
@@ -53,7 +54,8 @@ def fast_seconds(text: str) -> float:
 def check_work(routine: Routine, phrases: Phrases) -> Work:
     """The ``Work`` of a customized routine, or a RoutineError (naming the routine's file, the
     exercise's line where one part is to blame, and what to shorten) when it exceeds a cap."""
-    counts = [_steps(exercise) for exercise in routine.exercises]
+    times = times_done(routine)
+    counts = [_steps(exercise) * times.get(exercise.id, 1) for exercise in routine.exercises]
     if sum(counts) > MAX_STEPS:
         worst = max(range(len(counts)), key=counts.__getitem__)
         raise _too_much(routine, f"the session would be {sum(counts):,} steps (phrases and "
@@ -94,9 +96,14 @@ def check_work(routine: Routine, phrases: Phrases) -> Work:
 
 def _steps(exercise: Exercise) -> int:
     """How many steps an exercise expands into (an upper bound), from its numbers alone."""
-    sides = 1 if exercise.sides == "none" else 2
-    if exercise.duration is not None or exercise.reps is None:
-        per_side = 8
+    sides = 2 if exercise.sides in ("each", "alternate") else 1
+    if exercise.breathe is not None:
+        b = exercise.breathe
+        per_side = b.rounds * (round(b.inhale + b.hold + b.exhale + b.hold_out) + 6)
+    elif exercise.narration:
+        per_side = 2 * len(exercise.narration)
+    elif exercise.duration is not None or exercise.reps is None or not exercise.rep:
+        per_side = 8 + 6 * len(exercise.cues)
     else:
         per_rep = 3 + sum(1 if isinstance(phase, Cue) else phase.seconds.value + 2
                           for phase in exercise.rep if isinstance(phase, (Cue, Hold)))
@@ -114,7 +121,7 @@ def _spoken(plan: Sequence[Step]) -> list[tuple[str | None, str]]:
         elif isinstance(step, Say):
             said.append((part, step.text))
         elif isinstance(step, Window):
-            said += [(part, mark.text) for _, mark in step.marks]
+            said += [(part, mark.text) for _, mark in step.marks if isinstance(mark, Say)]
             said += [(part, text) for text in step.countdown]
     return said
 

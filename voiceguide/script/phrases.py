@@ -7,7 +7,7 @@ without touching code.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -15,15 +15,27 @@ from num2words import num2words
 
 from ..errors import InputError, RoutineError
 from ..format.load import templates_dir
+from ..format.schema import PHRASE_KEYS
+from ..model import CALM_KINDS, Routine
 
 RATES = (80, 450)  # words per minute a phrase file's espeak-ng rate may be (the CLI's --rate range)
-REQUIRED = (
-    "welcome", "safety", "exercise", "equipment", "setup", "tip", "plan_reps", "plan_reps_each",
-    "plan_reps_alternate", "plan_duration", "plan_duration_each", "plan_sets", "set",
-    "first_side", "switch_sides", "begin", "rep", "last_rep", "rep_right", "rep_left",
-    "last_rep_left", "hold", "count", "halfway", "time", "done", "rest",
-    "rest_set", "finish", "closing", "introduction",
-)
+REQUIRED = PHRASE_KEYS
+Template = str | tuple[str, str]  # one text, or the singular and plural forms
+
+
+def singular(language: str, count: float) -> bool:
+    """Whether ``count`` takes the singular form: 1 in English, German and Spanish; 0 and 1 in
+    French (CLDR plural rules, category "one")."""
+    if language.split("-")[0].split("_")[0].lower() == "fr":
+        return 0 <= count < 2
+    return count == 1
+
+
+class _Fields(dict[str, object]):
+    """Format fields that leave an unknown ``{name}`` as it is written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -35,19 +47,47 @@ class Phrases:
 
     language: str
     voice: str | None
-    templates: dict[str, str]
+    templates: dict[str, Template]
     numbers: str = "digits"
     rate: int | None = None
+    calm: dict[str, Template] = field(default_factory=dict)
 
     def say(self, key: str, **fields: object) -> str:
-        """The phrase ``key`` with its {fields} filled in."""
+        """The phrase ``key`` with its {fields} filled in; a phrase with singular and plural
+        forms takes the form of its ``count`` field (else of its first number). "" when the
+        phrase is empty (say nothing)."""
         template = self.templates[key]
+        if isinstance(template, tuple):
+            numbers = [v for v in fields.values()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            count = fields.get("count", numbers[0] if numbers else 2)
+            template = template[0] if isinstance(count, (int, float)) and \
+                singular(self.language, count) else template[1]
         if self.numbers != "words":
-            return template.format(**fields)
-        words = {name: self.number(value) if isinstance(value, int) else value
-                 for name, value in fields.items()}
-        text = template.format(**words)
+            return template.format_map(_Fields(fields))
+        words = _Fields({name: self.number(value) if isinstance(value, int) and
+                         not isinstance(value, bool) else value for name, value in fields.items()})
+        text = template.format_map(words)
         return text[:1].upper() + text[1:] if template.startswith("{") else text
+
+    def duration(self, seconds: float) -> str:
+        """A length as people say it: "45 seconds", "5 minutes", "1 minute 30"."""
+        whole = int(seconds) if float(seconds).is_integer() else None
+        if whole is None or whole < 60:
+            value: object = whole if whole is not None else f"{seconds:g}"
+            return self.say("duration_seconds", n=value, count=seconds)
+        minutes, rest = divmod(whole, 60)
+        said = self.say("duration_minutes", n=minutes)
+        return said if rest == 0 else self.say("duration_both", minutes=said, seconds=rest)
+
+    def for_routine(self, routine: Routine) -> Phrases:
+        """These phrases with the routine's: the ``calm`` words for a breathing or meditation
+        session, then the routine's own ``phrases:``."""
+        templates = dict(self.templates)
+        if routine.kind in CALM_KINDS:
+            templates.update(self.calm)
+        templates.update(dict(routine.phrases))
+        return replace(self, templates=templates)
 
     def number(self, value: int) -> str:
         """``value`` as words of this language (digits where num2words does not know it)."""
@@ -80,16 +120,18 @@ def load_phrases(language: str = "en") -> Phrases:
 def _read(path: Path) -> Phrases:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        templates = {str(k): str(v) for k, v in data["phrases"].items()}
+        templates = {str(k): _template(v) for k, v in data["phrases"].items()}
+        calm = {str(k): _template(v) for k, v in (data.get("calm") or {}).items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise RoutineError(f"cannot read the phrase file: {exc}", source=path) from None
     missing = [key for key in REQUIRED if key not in templates]
     if missing:
         raise RoutineError(f"the phrase file lacks {', '.join(missing)}", source=path,
                            hint="copy the missing keys from en.yaml and translate them")
-    for key, template in templates.items():
+    for key, template in [*templates.items(), *calm.items()]:
         try:
-            list(string.Formatter().parse(template))
+            for form in template if isinstance(template, tuple) else (template,):
+                list(string.Formatter().parse(form))
         except ValueError as exc:
             raise RoutineError(f"the phrase '{key}' is not a valid template: {exc}",
                                source=path) from None
@@ -104,4 +146,11 @@ def _read(path: Path) -> Phrases:
                            hint=f"write a whole number of words per minute, {RATES[0]} to "
                            f"{RATES[1]}, or leave 'rate' out")
     return Phrases(str(data.get("language", path.stem)), str(voice) if voice else None, templates,
-                   numbers, rate)
+                   numbers, rate, calm)
+
+
+def _template(value: object) -> Template:
+    """A phrase file's value: text ("" or null: say nothing), or ``one:``/``other:`` forms."""
+    if isinstance(value, dict):
+        return (str(value["one"]), str(value["other"]))
+    return "" if value is None else str(value)

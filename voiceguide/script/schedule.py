@@ -73,20 +73,34 @@ class _Scheduler:
 
     def window(self, step: Window) -> None:
         start = self.t
-        for offset, mark in step.marks:
-            self.t = max(self.t, start + offset)
-            self.say(mark)
         count = len(step.countdown)
         countdown_at = start + step.seconds - count * step.beat
-        if step.overrun is not None and self.t > countdown_at + EPSILON:
-            said = " ".join(mark.text for _, mark in step.marks)
-            self.warn(step.overrun, f"'{said}' and its countdown need "
-                      f"{self.t - start + count * step.beat:.2f} s, more than the "
-                      f"{step.seconds:g} s {step.overrun}; it runs that much longer")
+        required = len(step.marks) if step.required is None else step.required
+        for index, (offset, mark) in enumerate(step.marks):
+            if index == required:
+                self.overrun(step, start, countdown_at)
+            self.t = max(self.t, start + offset)
+            if isinstance(mark, Say):
+                self.say(mark)
+            else:
+                self.chapter_starts.append((mark.title, self.t, mark.exercise))
+        if required >= len(step.marks):
+            self.overrun(step, start, countdown_at)
         self.t = max(self.t, countdown_at)
         for text in step.countdown:
             self.say(Say(text, step.beat, "countdown"))
         self.t = max(self.t, start + step.seconds)
+
+    def overrun(self, step: Window, start: float, countdown_at: float) -> None:
+        """Warn when what a window must say pushes its countdown later."""
+        if step.overrun is None or self.t <= countdown_at + EPSILON:
+            return
+        count = len(step.countdown)
+        said = " ".join(mark.text for _, mark in step.marks[:step.required]
+                        if isinstance(mark, Say))
+        self.warn(step.overrun, f"'{said}' and its countdown need "
+                  f"{self.t - start + count * step.beat:.2f} s, more than the "
+                  f"{step.seconds:g} s {step.overrun}; it runs that much longer")
 
     def warn(self, key: str, message: str) -> None:
         where = f"exercise '{self.part}'" if self.part else "narration"

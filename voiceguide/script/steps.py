@@ -42,15 +42,18 @@ class Say:
 @dataclass(frozen=True)
 class Window:
     """A stretch of ``seconds`` from now: each of ``marks`` said at its offset (or as soon as
-    what comes before allows), quiet, and the ``countdown`` (one text per ``beat``) ending
+    what comes before allows; a chapter mark starts a chapter there), quiet, and the
+    ``countdown`` (one text per ``beat``) ending
     exactly ``seconds`` after the start. With ``overrun`` (a name such as "rest"), speech that
-    pushes the countdown later is warned about."""
+    pushes the countdown later is warned about: the first ``required`` marks (all when None);
+    later ones (the next exercise's introduction) may make the window longer without one."""
 
     seconds: float
-    marks: tuple[tuple[float, Say], ...] = ()
+    marks: tuple[tuple[float, Say | Chapter], ...] = ()
     countdown: tuple[str, ...] = ()
     beat: float = 1.0
     overrun: str | None = None
+    required: int | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,13 @@ EXERCISE_SECONDS = ("rest", "rest_between_sets", "changeover")
 
 def write_variant(source: Path, routine: Routine, output: Path, derived_from: str,
                   *, force: bool = False) -> Path:
-    """Write ``routine`` (``source`` customized) to ``output`` as a routine file; return it."""
+    """Write ``routine`` (``source`` customized) to ``output`` as a routine file; return it.
+
+    Raises InputError for a routine with blocks or sections (not written as variants yet)."""
+    if routine.structure:
+        raise InputError(f"{source} has blocks or sections, which a saved variant cannot "
+                         "hold yet; nothing was written.\n  Fix: render or preview it with the "
+                         "same options instead of saving a variant")
     check_output(source, output, force)
     text = variant_text(source.read_text(encoding="utf-8-sig"), routine, derived_from)
     written = parse_routine(text, output)
