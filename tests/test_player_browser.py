@@ -251,6 +251,21 @@ def spans(sheet: dict[str, Any], kind: str, exercise: str | None = None) -> list
             and (exercise is None or s["exercise"] == exercise)]
 
 
+def test_the_spans_of_a_rendered_cue_sheet_line_up_with_its_speech(small_bundle: Path) -> None:
+    """What the page shows comes from the spans: they must move with the audio (a lead-in or any
+    other shift of the timeline moves them too)."""
+    sheet = json.loads((small_bundle / "small.cues.json").read_text(encoding="utf-8"))
+    speech = {round(s["start"], 3): s["text"] for s in sheet["segments"] if s["kind"] == "speech"}
+    holds = spans(sheet, "hold")
+    assert holds and all(speech.get(round(h["start"], 3)) == "Hold." for h in holds)
+    reps = spans(sheet, "rep", "lift")
+    assert [speech.get(round(r["start"], 3)) for r in reps] == ["1.", "2.", "Last one, 3."]
+    for rest in spans(sheet, "rest"):
+        chapter = next(c for c in sheet["chapters"] if c["exercise"] == rest["next"])
+        assert rest["end"] == pytest.approx(chapter["start"], abs=1e-3)
+        assert speech.get(round(rest["start"], 3), "").startswith("Rest.")
+
+
 def test_now_panel_shows_exercise_rep_side_and_countdown_at_chosen_times(
         browser: Browser, small_bundle: Path) -> None:
     sheet = json.loads((small_bundle / "small.cues.json").read_text(encoding="utf-8"))
