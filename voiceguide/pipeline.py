@@ -225,16 +225,19 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
                 cue_files: bool = True) -> Result:
     """Mix and export a prepared plan into ``output``; with ``cue_files``, write the cue sheet
     (``<name>.cues.json``) and the WebVTT transcript (``<name>.vtt``) beside it."""
+    from .audio.cache import default_cache_dir
     from .audio.master import master
 
     path = Path(output)
     written = cue_file_paths(path) if cue_files else ()
+    options = plan.options
+    cache = (options.cache_dir or default_cache_dir()) if options.cache else None
     # the audio and its cue files appear together or not at all (a full disk, Ctrl-C)
     drafts: list[Path] = []
     try:
         with placed_together([path, *written]) as drafts:
             master(plan.timeline, plan.clips, drafts[0], fmt, tags_for(plan.routine),
-                   plan.options.sound)
+                   options.sound, cache)
             if cue_files:
                 write_cue_files(plan.timeline, path, plan.routine, (drafts[1], drafts[2]))
     except ExportError as exc:  # name the file the user asked for, not its hidden draft

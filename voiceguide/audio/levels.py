@@ -349,21 +349,30 @@ def limit_at(clips: Clips, key: str, where: np.ndarray, values: np.ndarray, gain
 def _add_changes(clips: Clips, hops: np.ndarray, key: str, limited: np.ndarray,
                  gain: float) -> None:
     """Add to ``hops`` (which hold the piece ``key`` at ``gain``) what ``limited`` changes in its
-    K-weighted energy: K-weighting is linear, so only the changed stretches (and the filter's
-    ringing after them) are filtered again."""
-    scaled = clips.pieces[key] * np.float32(gain)
-    ring = k_response(clips.rate).size
+    K-weighted energy."""
+    starts = np.array(clips.starts[key])
+    for lo, delta in energy_changes(clips.pieces[key] * np.float32(gain), limited, clips.rate):
+        _add(hops, starts + lo, np.concatenate([[0.0], np.cumsum(delta)]), clips.hop)
+
+
+def energy_changes(scaled: np.ndarray, limited: np.ndarray,
+                   rate: int) -> list[tuple[int, np.ndarray]]:
+    """What ``limited`` changes in the K-weighted energy of ``scaled`` (the same piece before
+    the peak control): (first sample, change per sample) for each changed stretch. K-weighting
+    is linear, so only the changed stretches (and the filter's ringing after them) are filtered
+    again."""
+    ring = k_response(rate).size
     runs: list[tuple[int, int]] = []
     for lo, hi in _changes(scaled, limited):  # stretches closer than the ringing go together
         if runs and lo - runs[-1][1] < ring:
             runs[-1] = (runs[-1][0], hi)
         else:
             runs.append((lo, hi))
-    starts = np.array(clips.starts[key])
+    found = []
     for lo, hi in runs:
-        change = weighted(limited[lo:hi] - scaled[lo:hi], clips.rate)
+        change = weighted(limited[lo:hi] - scaled[lo:hi], rate)
         before = max(0, lo - ring)
-        plain = weighted(scaled[before: hi + ring], clips.rate)[lo - before:]
+        plain = weighted(scaled[before: hi + ring], rate)[lo - before:]
         plain = np.pad(plain, (0, max(0, change.size - plain.size)))[: change.size]
-        delta = change * (2 * plain + change)
-        _add(hops, starts + lo, np.concatenate([[0.0], np.cumsum(delta)]), clips.hop)
+        found.append((lo, change * (2 * plain + change)))
+    return found

@@ -109,7 +109,9 @@ def cache_command(context: click.Context) -> None:
     """Show where the phrase cache is and how much it holds.
 
     Every phrase is synthesized once per engine, voice, rate and language and kept there, so
-    rendering again (other reps, another level) speaks nothing new. VOICEGUIDE_CACHE_DIR moves it.
+    rendering again (other reps, another level) speaks nothing new; so is each encoded chapter of
+    an MP3, so only the chapters whose sound changed are encoded again. VOICEGUIDE_CACHE_DIR
+    moves it.
 
     \b
     Examples:
@@ -119,17 +121,20 @@ def cache_command(context: click.Context) -> None:
     if context.invoked_subcommand is not None:
         return
     from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
+    from ..audio.parts import PartCache, parts_folder
 
     cache = PhraseCache(default_cache_dir())
     count, size = cache.size()
+    parts, parts_size = PartCache(parts_folder(cache.root)).size()
     click.echo(f"Phrase cache: {cache.root}")
     click.echo(f"{count} clips, {format_size(size)}")
+    click.echo(f"{parts} encoded chapters, {format_size(parts_size)}")
 
 
 @cache_command.command("clear")
 @handle_errors
 def cache_clear() -> None:
-    """Delete every cached phrase.
+    """Delete every cached phrase and encoded chapter.
 
     The next render synthesizes the phrases it needs again. Only the cache's own files are
     deleted.
@@ -139,7 +144,9 @@ def cache_clear() -> None:
       voiceguide cache clear
     """
     from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
+    from ..audio.parts import PartCache, parts_folder
 
     cache = PhraseCache(default_cache_dir())
     removed = cache.clear()
-    click.echo(f"Removed {removed} clips from {cache.root}")
+    parts = PartCache(parts_folder(cache.root)).clear()
+    click.echo(f"Removed {removed} clips and {parts} encoded chapters from {cache.root}")
