@@ -1,5 +1,6 @@
-"""Benchmark: voiceguide's render against the floor (ffmpeg encoding the same audio) and against
-a naive script, its peak memory, and how its time grows with the session's length.
+"""Benchmark: voiceguide's render against the floor (ffmpeg encoding the same audio), a naive
+script and a simple peer script, its peak memory, and how its time grows with the session's
+length; the chapters encoded in parts, the levels from the cache, the start-up.
 
     python scripts/bench.py              # everything, medians of 3 runs (about 20 minutes)
     python scripts/bench.py --runs 5
@@ -77,8 +78,104 @@ def clips_in(cache: Path) -> int:
     return sum(1 for _ in cache.glob("*/*.wav"))
 
 
+def parts_in(cache: Path) -> int:
+    return sum(1 for _ in (cache / "parts").glob("*/*.mp3"))
+
+
+def startup(say: Callable[[str], None]) -> None:
+    """Wall time and imports of the light commands (``python -X importtime``)."""
+    for args in (["--help"], ["validate", "back-strengthening"]):
+        seconds = median([timed([sys.executable, "-c", CHILD, *args]) for _ in range(3)])
+        log = subprocess.run([sys.executable, "-X", "importtime", "-c", CHILD, *args],
+                             capture_output=True, text=True).stderr
+        rows = [line.split("|") for line in log.splitlines() if line.startswith("import time:")]
+        modules = {row[2].strip() for row in rows if len(row) == 3}
+        total = sum(int(row[0].split(":")[1]) for row in rows if len(row) == 3
+                    and row[0].split(":")[1].strip().isdigit())
+        heavy = sorted(name for name in ("numpy", "pydub", "pyttsx3", "piper")
+                       if name in modules)
+        say(f"  voiceguide {' '.join(args):<30} {seconds:6.2f} s  imports {total / 1e6:5.2f} s "
+            f"of self time, heavy modules: {', '.join(heavy) or 'none'}  (target: none)")
+
+
+def levels_from_cache(cache: Path, say: Callable[[str], None]) -> None:
+    """Planning the seed's levels: the exact plan, the grid plan with an empty profile store,
+    and with the profiles of the cache (in-process)."""
+    import voiceguide
+    from voiceguide import Options
+    from voiceguide.audio.levels import Clips, plan
+    from voiceguide.audio.master import CEILING, ENCODER_LOSS, GAIN_STEP, placements
+    from voiceguide.audio.mix import total_frames
+    from voiceguide.audio.profiles import ProfileStore, levels_folder, plan_levels
+
+    prepared = voiceguide.prepare("back-strengthening", Options(cache_dir=cache))
+    sources, placed = placements(prepared.timeline, prepared.clips, SAMPLE_RATE)
+    clips = Clips(sources, placed, total_frames(prepared.timeline, SAMPLE_RATE), SAMPLE_RATE,
+                  CHANNELS)
+    start = time.perf_counter()
+    plan(clips, -19.0, CEILING, ENCODER_LOSS["mp3"])
+    exact = time.perf_counter() - start
+    start = time.perf_counter()
+    plan_levels(clips, -19.0, CEILING, ENCODER_LOSS["mp3"], GAIN_STEP, ProfileStore(None))
+    fresh = time.perf_counter() - start
+    start = time.perf_counter()
+    plan_levels(clips, -19.0, CEILING, ENCODER_LOSS["mp3"], GAIN_STEP,
+                ProfileStore(levels_folder(cache)))
+    cached = time.perf_counter() - start
+    say(f"  levels of the seed: exact plan {exact:5.2f} s, on the grid without profiles "
+        f"{fresh:5.2f} s, from the cached profiles {cached:5.2f} s")
+
+
+def peer_comparison(scratch: Path, runs: int, say: Callable[[str], None]) -> None:
+    """voiceguide against scripts/peer_render.py on generated workouts of about 10, 15 and 20
+    minutes: cold (nothing cached) and warm (one exercise's reps changed), realtime factors."""
+    say("\nAgainst a simple peer script (scripts/peer_render.py: one espeak-ng call per distinct "
+        "sentence, clips kept by text, pydub join, one export)")
+    totals = {"vg cold": 0.0, "vg warm": 0.0, "peer cold": 0.0, "peer warm": 0.0}
+    audio = {"cold": 0.0, "warm": 0.0}
+    for minutes in (10, 15, 20):
+        folder = scratch / f"peer-{minutes}"
+        folder.mkdir()
+        path, length = generated_routine(minutes, folder, folder / "preview-cache")
+        first = yaml.safe_load(path.read_text(encoding="utf-8"))["exercises"][0]
+        change = ["--reps", f"{first['id']}={first['reps'] + 2}"]
+        timelines = {}
+        for name, extra in (("cold", []), ("warm", change)):
+            shown = subprocess.run([sys.executable, "-c", CHILD, "preview", str(path), "--json",
+                                    *extra], check=True, capture_output=True, text=True,
+                                   env={**os.environ,
+                                        "VOICEGUIDE_CACHE_DIR": str(folder / "preview-cache")})
+            timelines[name] = folder / f"{name}.json"
+            timelines[name].write_text(shown.stdout, encoding="utf-8")
+            audio[name] += json.loads(shown.stdout)["duration"]
+        row: dict[str, list[float]] = {key: [] for key in totals}
+        for run in range(runs):
+            cache, clips = folder / f"vg-{run}", folder / f"peer-{run}"
+            out = str(folder / "vg.mp3")
+            row["vg cold"].append(run_voiceguide(["render", str(path), "-o", out], cache)[0])
+            row["vg warm"].append(run_voiceguide(["render", str(path), "-o", out, *change],
+                                                 cache)[0])
+            for name in ("cold", "warm"):
+                row[f"peer {name}"].append(timed([
+                    sys.executable, str(ROOT / "scripts" / "peer_render.py"),
+                    str(timelines[name]), str(folder / "peer.mp3"), str(clips)]))
+        medians = {key: median(values) for key, values in row.items()}
+        for key in totals:
+            totals[key] += medians[key]
+        say(f"  {minutes} min ({length / 60:4.1f} min of audio): voiceguide cold "
+            f"{medians['vg cold']:5.2f} s, warm {medians['vg warm']:5.2f} s; peer cold "
+            f"{medians['peer cold']:5.2f} s, warm {medians['peer warm']:5.2f} s")
+    factor = {key: audio[key.split()[-1]] / seconds for key, seconds in totals.items()}
+    say(f"  realtime factors over all three: voiceguide cold {factor['vg cold']:5.0f}x, warm "
+        f"{factor['vg warm']:5.0f}x; peer cold {factor['peer cold']:5.0f}x, warm "
+        f"{factor['peer warm']:5.0f}x")
+    say(f"  voiceguide / peer: cold {factor['vg cold'] / factor['peer cold']:4.2f}x "
+        f"(target >= 1.5x), warm {factor['vg warm'] / factor['peer warm']:4.2f}x "
+        "(target >= 4x)")
+
+
 def floor_seconds(wav: Path, scratch: Path, runs: int) -> float:
-    """ffmpeg encoding ``wav`` to MP3 with export.py's settings."""
+    """ffmpeg encoding ``wav`` to MP3 with encode.py's settings."""
     command = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
                *codec_options("mp3", SAMPLE_RATE, CHANNELS), "-f", "mp3",
                str(scratch / "floor.mp3")]
@@ -133,8 +230,8 @@ def profile_warm_render(cache: Path, output: Path) -> dict[str, float]:
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     wanted = {"synthesize": "synthesize.py", "compile_timeline": "compile.py",
-              "plan": "levels.py", "measure": "loudness.py", "export": "export.py",
-              "render": "pipeline.py"}
+              "plan_levels": "profiles.py", "measure": "loudness.py",
+              "encode_parts": "parts.py", "write_joined": "parts.py", "render": "pipeline.py"}
     found: dict[str, float] = {}
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
         if name in wanted and filename.endswith(wanted[name]):
@@ -176,6 +273,7 @@ def main() -> int:
     parser.add_argument("--intelligibility", nargs=argparse.REMAINDER, default=None,
                         metavar="ARGS", help="only measure the word error rate of each voice "
                         "(scripts/intelligibility.py, with these arguments)")
+    parser.add_argument("--no-peer", action="store_true", help="leave out the peer comparison")
     args = parser.parse_args()
     if args.intelligibility is not None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -206,14 +304,16 @@ def main() -> int:
             cold.append(seconds)
             cold_rss.append(rss)
         warm_cache = scratch / "cold-0"
-        warm, new_phrases = [], []
+        cold_parts = parts_in(warm_cache)
+        warm, new_phrases, new_parts = [], [], []
         for run in range(runs):
-            before = clips_in(warm_cache)
+            before, parts_before = clips_in(warm_cache), parts_in(warm_cache)
             seconds, _ = run_voiceguide(["render", "back-strengthening", "-o", seed_out,
                                          "--reps", f"general-back-stretch={10 + run}"],
                                         warm_cache)
             warm.append(seconds)
             new_phrases.append(clips_in(warm_cache) - before)
+            new_parts.append(parts_in(warm_cache) - parts_before)
 
         # The floor: ffmpeg alone encoding the same audio (the seed rendered as WAV) to MP3.
         wav = scratch / "seed.wav"
@@ -222,12 +322,14 @@ def main() -> int:
         floor = floor_seconds(wav, scratch, runs)
         length = voiceguide_duration(wav)
         say(f"\nSeed template back-strengthening ({length / 60:.1f} min of audio)")
-        say(f"  floor (ffmpeg: WAV -> MP3, export.py's settings) {floor:7.2f} s")
+        say(f"  floor (ffmpeg: WAV -> MP3, encode.py's settings) {floor:7.2f} s")
         say(f"  voiceguide cold (empty cache)                   {median(cold):7.2f} s  "
-            f"{median(cold) / floor:5.2f}x floor   (target <= 2.0x)")
+            f"{median(cold) / floor:5.2f}x floor   (target <= 1.2x; {cold_parts} chapters "
+            "encoded side by side)")
         say(f"  voiceguide warm (cache filled, reps changed)    {median(warm):7.2f} s  "
-            f"{median(warm) / floor:5.2f}x floor   (target <= 1.3x; "
-            f"{max(new_phrases)} new phrases spoken)")
+            f"{median(warm) / floor:5.2f}x floor   (target <= 0.35x; "
+            f"{max(new_phrases)} new phrases spoken, {max(new_parts)} of {cold_parts} "
+            "chapters encoded)")
 
         if args.naive_runs > 0:
             timeline = scratch / "timeline.json"
@@ -242,6 +344,13 @@ def main() -> int:
                             for _ in range(args.naive_runs)])
             say(f"  naive script (pyttsx3 per utterance, pydub +=) {naive:7.2f} s  "
                 f"{naive / median(cold):5.2f}x voiceguide cold   (target >= 10x)")
+
+        say("\nLevels from the cache (in-process)")
+        levels_from_cache(warm_cache, say)
+        say("\nStart-up of the light commands (child processes, medians of 3)")
+        startup(say)
+        if not args.no_peer:
+            peer_comparison(scratch, runs, say)
 
         say("\nGenerated routines (the seed's exercises repeated), cold cache, child processes")
         times: dict[int, float] = {}
@@ -288,7 +397,8 @@ def main() -> int:
         stages = profile_warm_render(warm_cache, scratch / "profiled.mp3")
         total = stages.get("render", float("nan"))
         say(f"\nWhere a warm seed render's {total:.2f} s go (cProfile, in-process):")
-        for stage in ("synthesize", "compile_timeline", "plan", "measure", "export"):
+        for stage in ("synthesize", "compile_timeline", "plan_levels", "measure", "encode_parts",
+                      "write_joined"):
             if stage in stages:
                 say(f"  {stage:<17} {stages[stage]:6.2f} s")
         say(f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (other work on the machine "

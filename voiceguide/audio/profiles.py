@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import tempfile
@@ -82,33 +83,49 @@ class ProfileStore:
 
     def path(self, digest: str) -> Path:
         assert self.root is not None
-        return self.root / digest[:2] / f"{digest}.npz"
+        return self.root / digest[:2] / f"{digest}.prof"
 
     def load(self, digest: str) -> Profile | None:
+        """The stored profile: a JSON line (the peak, the arrays' names, types and lengths),
+        then the arrays' bytes; None when missing or damaged."""
         if self.root is None:
             return None
         try:
-            with np.load(self.path(digest), allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+            data = self.path(digest).read_bytes()
+            line = data.index(b"\n")
+            head = json.loads(data[:line])
+            arrays, at = {}, line + 1
+            for name, kind, count in head["arrays"]:
+                size = count * np.dtype(kind).itemsize
+                if at + size > len(data):
+                    return None
+                arrays[name] = np.frombuffer(data, dtype=kind, count=count, offset=at)
+                at += size
+            if at != len(data):
+                return None
             changes = {name[2:]: (arrays[name], arrays["v:" + name[2:]])
                        for name in arrays if name.startswith("i:")}
-            return Profile(float(arrays["peak"][0]), arrays["energy"], changes)
-        except (OSError, ValueError, KeyError, EOFError):
+            return Profile(float(head["peak"]), arrays["energy"], changes)
+        except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def save(self, digest: str, profile: Profile) -> None:
         if self.root is None or not profile.dirty:
             return
-        arrays = {"peak": np.array([profile.peak]), "energy": profile.energy}
+        arrays = {"energy": profile.energy.astype("<f8")}
         for name, (index, values) in profile.changes.items():
-            arrays["i:" + name], arrays["v:" + name] = index, values
+            arrays["i:" + name], arrays["v:" + name] = index.astype("<i8"), values.astype("<f8")
+        head = {"peak": profile.peak,
+                "arrays": [[name, array.dtype.str, array.size] for name, array in arrays.items()]}
         path = self.path(digest)
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
             try:
                 with os.fdopen(handle, "wb") as out:
-                    np.savez(out, **arrays)  # type: ignore[arg-type]
+                    out.write(json.dumps(head).encode() + b"\n")
+                    for array in arrays.values():
+                        out.write(array.tobytes())
                 os.replace(tmp, path)
             finally:
                 Path(tmp).unlink(missing_ok=True)
