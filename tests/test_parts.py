@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import voiceguide
@@ -88,26 +89,41 @@ def stored_parts(cache: Path) -> set[Path]:
     return set(parts_folder(cache).glob("*/*.mp3"))
 
 
-def test_warm_render_encodes_only_the_changed_chapter_and_matches_a_fresh_one(
-        tmp_path: Path) -> None:
+def test_warm_render_after_a_rep_change_decodes_like_one_encoded_anew(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     options = Options(cache_dir=cache)
-    # 7 minutes: one more rep moves the loudness by less than the gain's step (0.1 dB), so the
-    # gain, and with it every other chapter's samples, stays as it was
     voiceguide.render(small_with(tmp_path, 30), tmp_path / "thirty.mp3", options)
-    before = stored_parts(cache)
-    assert len(before) == 5  # introduction, three exercises, closing
     routine = small_with(tmp_path, 31)
     warm = voiceguide.render(routine, tmp_path / "warm.mp3", options)
-    assert len(stored_parts(cache) - before) == 1  # only the changed exercise was encoded
     for path in stored_parts(cache):  # encoded anew from the same phrase clips
         path.unlink()
     fresh = voiceguide.render(routine, tmp_path / "fresh.mp3", options)
-    assert len(stored_parts(cache)) == 5
+    assert len(stored_parts(cache)) == 5  # introduction, three exercises, closing
     warm_samples, fresh_samples = decode(warm.path), decode(fresh.path)
     assert warm_samples.size == round(warm.timeline.duration * RATE)
     assert np.array_equal(warm_samples, fresh_samples)
     check_joins(warm_samples, warm, part_joins(routine, options))
+
+
+def test_a_change_in_one_chapter_encodes_only_that_chapter(tmp_path: Path) -> None:
+    """A longer rest after the first exercise: 2 s more silence, which BS.1770's gates leave out
+    of the loudness (the rest of the track moves by whole 100 ms hops), so the gain stays and
+    only that chapter's sound changes. (A change of reps moves the loudness a little: when it
+    crosses a step of the gain's grid, every chapter is encoded again.)"""
+    cache = tmp_path / "cache"
+    options = Options(cache_dir=cache)
+    first = voiceguide.render(small_with(tmp_path, 30), tmp_path / "first.mp3", options)
+    before = stored_parts(cache)
+    assert len(before) == 5
+    longer = tmp_path / "longer-rest.yaml"
+    longer.write_text(small_with(tmp_path, 30).read_text(encoding="utf-8").replace(
+        "    name: Leg lift\n", "    name: Leg lift\n    rest: 8\n"), encoding="utf-8")
+    second = voiceguide.render(longer, tmp_path / "second.mp3", options)
+    assert second.timeline.duration == pytest.approx(first.timeline.duration + 2.0)
+    assert len(stored_parts(cache) - before) == 1
+    samples = decode(second.path)
+    assert samples.size == round(second.timeline.duration * RATE)
+    check_joins(samples, second, part_joins(longer, options))
 
 
 def test_damaged_encoded_chapter_is_encoded_again(tmp_path: Path) -> None:
@@ -127,12 +143,9 @@ def test_damaged_encoded_chapter_is_encoded_again(tmp_path: Path) -> None:
     assert stored_parts(cache) == set(entries)
 
 
-def test_cache_command_counts_and_clears_encoded_chapters(tmp_path: Path,
-                                                         monkeypatch: object) -> None:
+def test_cache_command_counts_and_clears_encoded_chapters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
     voiceguide.render(small_with(tmp_path, 3), tmp_path / "out.mp3", Options(cache_dir=cache))
     shown = CliRunner().invoke(cli, ["cache"])
