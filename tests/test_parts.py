@@ -149,10 +149,14 @@ def test_cache_command_counts_and_clears_encoded_chapters(
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
     voiceguide.render(small_with(tmp_path, 3), tmp_path / "out.mp3", Options(cache_dir=cache))
     shown = CliRunner().invoke(cli, ["cache"])
+    profiles = len(list((cache / "levels").glob("*/*.prof")))
+    assert profiles > 5
     assert shown.exit_code == 0 and "5 encoded chapters" in shown.output, shown.output
+    assert f"{profiles} loudness profiles" in shown.output
     cleared = CliRunner().invoke(cli, ["cache", "clear"])
-    assert cleared.exit_code == 0 and "and 5 encoded chapters" in cleared.output
-    assert stored_parts(cache) == set()
+    assert cleared.exit_code == 0, cleared.output
+    assert f", 5 encoded chapters and {profiles} loudness profiles" in cleared.output
+    assert stored_parts(cache) == set() and list((cache / "levels").glob("*/*")) == []
 
 
 def test_no_cache_render_keeps_no_encoded_chapters(tmp_path: Path) -> None:

@@ -122,19 +122,22 @@ def cache_command(context: click.Context) -> None:
         return
     from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
     from ..audio.parts import PartCache, parts_folder
+    from ..audio.profiles import ProfileStore, levels_folder
 
     cache = PhraseCache(default_cache_dir())
     count, size = cache.size()
     parts, parts_size = PartCache(parts_folder(cache.root)).size()
+    profiles, profiles_size = ProfileStore(levels_folder(cache.root)).size()
     click.echo(f"Phrase cache: {cache.root}")
     click.echo(f"{count} clips, {format_size(size)}")
     click.echo(f"{parts} encoded chapters, {format_size(parts_size)}")
+    click.echo(f"{profiles} loudness profiles, {format_size(profiles_size)}")
 
 
 @cache_command.command("clear")
 @handle_errors
 def cache_clear() -> None:
-    """Delete every cached phrase and encoded chapter.
+    """Delete every cached phrase, encoded chapter and loudness profile.
 
     The next render synthesizes the phrases it needs again. Only the cache's own files are
     deleted.
@@ -145,8 +148,11 @@ def cache_clear() -> None:
     """
     from ..audio.cache import PhraseCache, default_cache_dir  # pydub: only when asked
     from ..audio.parts import PartCache, parts_folder
+    from ..audio.profiles import ProfileStore, levels_folder
 
     cache = PhraseCache(default_cache_dir())
     removed = cache.clear()
     parts = PartCache(parts_folder(cache.root)).clear()
-    click.echo(f"Removed {removed} clips and {parts} encoded chapters from {cache.root}")
+    profiles = ProfileStore(levels_folder(cache.root)).clear()
+    click.echo(f"Removed {removed} clips, {parts} encoded chapters and {profiles} loudness "
+               f"profiles from {cache.root}")
