@@ -356,3 +356,101 @@ def test_the_command_prints_its_address_and_serves_only_with_the_token(tmp_path:
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
     assert "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+
+
+BLOCKS = """\
+title: Blocks
+phrases:
+  begin: Go.
+exercises:
+  - id: warm
+    name: Warm up
+    duration: 10
+  # the circuit
+  - block: Circuit
+    rounds: 2
+    exercises:
+      - id: squat
+        name: Squat
+        duration: 5
+"""
+
+
+def test_the_form_follows_the_schema_it_is_given(browser: Browser, studio: server.Running,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Constructs the format is growing (blocks among the exercises, phrase overrides keyed by
+    an enum) are drawn from the schema alone, and edits reach the YAML with its comments."""
+    from voiceguide.format.schema import json_schema
+    from voiceguide.studio import schema as studio_schema
+
+    grown: dict[str, Any] = json.loads(json.dumps(json_schema()))
+    grown["$defs"]["block"] = {
+        "type": "object", "title": "Block", "additionalProperties": False,
+        "required": ["block", "exercises"],
+        "properties": {"block": {"type": "string", "minLength": 1},
+                       "rounds": {"type": "integer", "minimum": 1, "maximum": 100},
+                       "exercises": {"type": "array", "minItems": 1,
+                                     "items": {"$ref": "#/$defs/exercise"}}}}
+    grown["properties"]["exercises"]["items"] = {
+        "oneOf": [{"$ref": "#/$defs/exercise"}, {"$ref": "#/$defs/block"}]}
+    grown["properties"]["phrases"] = {
+        "type": "object", "propertyNames": {"enum": ["begin", "rest", "hold"]},
+        "additionalProperties": {"type": "string", "minLength": 1}}
+    monkeypatch.setattr(studio_schema, "routine_schema", lambda: grown)
+    (studio.studio.folder.root / "blocks.yaml").write_text(BLOCKS, encoding="utf-8")
+    page, _ = open_studio(browser, studio, DESKTOP)
+    page.goto(studio.url.split("/?")[0] + "/#/edit/blocks.yaml")
+    wait_until(page, "Number(document.body.dataset.checked || 0) > 0")
+    heads = page.locator("[data-path='exercises'] > .items > .item > .item-head .item-title")
+    assert heads.all_inner_texts() == ["Exercise 1: Warm up", "Block 2: Circuit"]
+    assert page.locator(f"{field('exercises.1.rounds')} input").input_value() == "2"
+    assert page.locator(f"{field('phrases.begin')} input").input_value() == "Go."
+    edit(page, f"{field('exercises.1.exercises.0.name')} input", "Deep squat")
+    before = checked(page)
+    page.locator(f"{field('phrases')} .add-field").select_option("rest")
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    edit(page, f"{field('phrases.rest')} input", "Breathe. Next: {next}.")
+    text = page.evaluate("window.studio.state.text")
+    assert "  # the circuit\n  - block: Circuit\n" in text
+    assert "      - id: squat\n        name: Deep squat\n" in text
+    assert "phrases:\n  begin: Go.\n  rest: 'Breathe. Next: {next}.'\n" in text
+    page.close()
+
+
+def test_warnings_and_errors_are_placed_at_their_fields() -> None:
+    from voiceguide.studio.preview import Speaker, check
+
+    speaker = Speaker()
+    try:
+        text = ("title: W\ndefaults:\n  rest: 1\nexercises:\n  - id: a\n    name: A\n"
+                "    duration: 10\n  - id: b\n    name: B, a long name to announce\n"
+                "    reps: 2\n    rep:\n      - say: Hold.\n        seconds: 2\n"
+                "      - say: A cue far too long to be said in one second.\n"
+                "        seconds: 1\n")
+        found = check(text, "w.yaml", speaker, wait=30, data=False)
+        assert found["preview"]["pending"] == 0
+        paths = {tuple(i["path"]) for i in found["issues"] if i["level"] == "warning"}
+        assert paths == {("exercises", 0), ("exercises", 1, "rep", 1)}
+        broken = text.replace("reps: 2", "reps: 0").replace("name: A\n", "name: ''\n")
+        errors = check(broken, "w.yaml", speaker, data=False)["issues"]
+        assert [(tuple(e["path"]), e["line"]) for e in errors] == [
+            (("exercises", 0, "name"), 6), (("exercises", 1, "reps"), 10)]
+    finally:
+        speaker.close()
+
+
+def test_form_edits_keep_the_files_layout_and_comments() -> None:
+    from voiceguide.studio.files import load_doc, plain, with_data
+
+    text = SEED.read_text(encoding="utf-8")
+    data = plain(load_doc(text))
+    exercises = data["exercises"]
+    exercises[0], exercises[1] = exercises[1], exercises[0]  # moved with the arrows
+    data["defaults"]["rest"] = 30
+    changed = with_data(text, data)
+    template_lines, changed_lines = text.splitlines(), changed.splitlines()
+    assert sorted(template_lines) != sorted(changed_lines)
+    assert sorted(t for t in template_lines if "rest: 20" not in t) == sorted(
+        c for c in changed_lines if "rest: 30" not in c)  # the same lines, two moved blocks
+    assert changed.index("id: oblique-crunch") < changed.index("id: general-back-stretch")
+    assert with_data(text, plain(load_doc(text))) == text  # nothing changed: byte for byte

@@ -163,16 +163,40 @@ def issues_of(error: VoiceguideError, doc: Any) -> list[Issue]:
 
 
 WARNING = re.compile(r"^exercise '([^']+)', ")
+PHASE = re.compile(r"^exercise '[^']+', rep phase (\d+):")
 
 
-def warning_issue(text: str, routine: Routine) -> Issue:
-    """A compiler warning ("exercise 'bridge', rest: ...") placed at its exercise."""
+def warning_issue(text: str, data: Any) -> Issue:
+    """A compiler warning ("exercise 'bridge', rest: ...") placed at its exercise: the mapping
+    with that ``id`` wherever it is (a block's exercises too)."""
     match = WARNING.match(text)
-    ids = [exercise.id for exercise in routine.exercises]
-    path: tuple[str | int, ...] = ()
-    if match and match.group(1) in ids:
-        path = ("exercises", ids.index(match.group(1)))
+    path = _path_of_id(data, match.group(1)) if match else ()
+    phase = PHASE.search(text)
+    if path and phase:  # "rep phase 2": at that phase of the exercise's rep
+        node: Any = data
+        for key in path:
+            node = node[key]
+        index = int(phase.group(1)) - 1
+        if isinstance(node.get("rep"), list) and 0 <= index < len(node["rep"]):
+            path = (*path, "rep", index)
     return Issue(text, None, None, path, "warning")
+
+
+def _path_of_id(node: Any, wanted: str, path: tuple[str | int, ...] = ()
+                ) -> tuple[str | int, ...]:
+    if isinstance(node, dict):
+        if node.get("id") == wanted:
+            return path
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return ()
+    for key, value in items:
+        found = _path_of_id(value, wanted, (*path, key))
+        if found:
+            return found
+    return ()
 
 
 def summary(timeline: Timeline, pending: int) -> dict[str, Any]:
@@ -214,7 +238,9 @@ def check(text: str, name: str, speaker: Speaker, choices: Customization | None 
     except VoiceguideError as error:
         result["issues"] = [Issue(str(error)).as_dict()]
         return result
-    result["issues"] = [warning_issue(w, routine).as_dict() for w in timeline.warnings]
+    if timeline.warnings:
+        found = result.get("data") or plain(load_doc(text))
+        result["issues"] = [warning_issue(w, found).as_dict() for w in timeline.warnings]
     result["preview"] = summary(timeline, pending)
     result["exercises"] = [{"id": e.id, "name": e.name, "timed": e.timed,
                             "reps": str(e.reps) if e.reps else None,
