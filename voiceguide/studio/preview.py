@@ -83,68 +83,112 @@ class Speaker:
         return self.choices[language]
 
     def measure(self, routine: Routine, wait: float = WAIT) -> tuple[Timeline, int]:
-        """The timeline of a customized routine and how many of its phrases are estimated."""
-        from ..audio.cache import PhraseCache, cache_key, default_cache_dir
-        from ..audio.encode import SAMPLE_RATE
+        """The timeline of a customized routine and how many of its phrases are estimated
+        (``pipeline.prepare``'s timeline once none is)."""
         from ..audio.sounds import arrange
-        from ..audio.synthesize import synthesize
 
-        engine, phrases, voice, rate, version = self.speech(routine.language)
+        engine, base, voice, rate, version = self.speech(routine.language)
+        phrases = base.for_routine(routine)  # the routine's own words, as prepare uses them
         texts = check_work(routine, phrases).texts  # the caps on work (script/limits.py)
-        cache = PhraseCache(self.options.cache_dir or default_cache_dir()) \
-            if self.options.cache else None
-        keys = {text: cache_key(engine.id, version, voice, rate, routine.language, text)
-                for text in texts}
-        missing = []
-        for text in texts:
-            key = keys[text]
-            if key in self.lengths:
-                continue
-            clip = cache.get(key, text) if cache is not None else None
-            if clip is not None:
-                self.lengths[key] = len(clip.raw_data) / 2 / SAMPLE_RATE
-            else:
-                missing.append(text)
-        if missing:
-            with self.lock:
-                new = [text for text in missing if keys[text] not in self.running]
-
-                def speak(batch: Sequence[str]) -> None:
-                    try:
-                        clips = synthesize(batch, engine, voice=voice, rate=rate,
-                                           language=routine.language, cache=cache, jobs=1)
-                        for text, clip in clips.items():
-                            self.lengths[keys[text]] = len(clip.raw_data) / 2 / SAMPLE_RATE
-                    finally:
-                        with self.lock:
-                            for text in batch:
-                                self.running.pop(keys[text], None)
-
-                # a few phrases at a time, so that lengths come in while the rest is spoken
-                for start in range(0, len(new), CHUNK):
-                    batch = tuple(new[start:start + CHUNK])
-                    future = self.executor.submit(speak, batch)
-                    for text in batch:
-                        self.running[keys[text]] = future
-                waiting = {id(f): f for f in (self.running.get(keys[t]) for t in missing) if f}
-            deadline = time.monotonic() + wait
-            for future in waiting.values():
-                try:
-                    future.result(timeout=max(0.0, deadline - time.monotonic()))
-                except FutureTimeout:
-                    break
-        pending = sum(1 for text in texts if keys[text] not in self.lengths)
-
-        def length(text: str) -> float:
-            known = self.lengths.get(keys[text])
-            return known if known is not None else SECONDS_PER_CHARACTER * len(text) + 0.2
-
-        timeline = compile_timeline(routine, phrases, length)
+        deadline = time.monotonic() + wait
+        spoken = _Spoken(self, engine, voice, rate, version, routine.language)
+        spoken.ensure(texts, deadline)
+        # texts known only from the real timeline ("{total_minutes}" filled in): met while
+        # compiling, then spoken, then compiled again with their lengths
+        for _ in range(3):
+            timeline = compile_timeline(routine, phrases, spoken.length)
+            if not spoken.late:
+                break
+            late, spoken.late = spoken.late, []
+            spoken.ensure(late, deadline)
+        pending = sum(1 for text in timeline.texts() if spoken.key(text) not in self.lengths)
         timeline = arrange(timeline, phrases, self.options.sound.cues, self.options.sound.chimes)
         return timeline, pending
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Spoken:
+    """The lengths of one routine's phrases for the Speaker: from memory, the phrase cache, or
+    spoken on the speech thread a few at a time."""
+
+    def __init__(self, speaker: Speaker, engine: Any, voice: str | None, rate: int | None,
+                 version: str, language: str) -> None:
+        from ..audio.cache import PhraseCache, default_cache_dir
+
+        self.speaker, self.engine, self.voice, self.rate = speaker, engine, voice, rate
+        self.version, self.language = version, language
+        options = speaker.options
+        self.cache = PhraseCache(options.cache_dir or default_cache_dir()) \
+            if options.cache else None
+        self.keys: dict[str, str] = {}
+        self.late: list[str] = []
+
+    def key(self, text: str) -> str:
+        from ..audio.cache import cache_key
+
+        if text not in self.keys:
+            self.keys[text] = cache_key(self.engine.id, self.version, self.voice, self.rate,
+                                        self.language, text)
+        return self.keys[text]
+
+    def known(self, text: str) -> bool:
+        """Whether the length of ``text`` is known, reading the phrase cache if need be."""
+        from ..audio.encode import SAMPLE_RATE
+
+        key, lengths = self.key(text), self.speaker.lengths
+        if key not in lengths and self.cache is not None:
+            clip = self.cache.get(key, text)
+            if clip is not None:
+                lengths[key] = len(clip.raw_data) / 2 / SAMPLE_RATE
+        return key in lengths
+
+    def length(self, text: str) -> float:
+        """The measured length (seconds), or an estimate for a phrase not spoken yet."""
+        if self.known(text):
+            return self.speaker.lengths[self.key(text)]
+        if text not in self.late:
+            self.late.append(text)
+        return SECONDS_PER_CHARACTER * len(text) + 0.2
+
+    def ensure(self, texts: Sequence[str], deadline: float) -> None:
+        """Speak the texts whose length is unknown (in the background) and wait for them
+        until ``deadline`` (time.monotonic)."""
+        from ..audio.encode import SAMPLE_RATE
+        from ..audio.synthesize import synthesize
+
+        speaker = self.speaker
+        missing = [text for text in texts if not self.known(text)]
+        if not missing:
+            return
+        with speaker.lock:
+            new = [text for text in missing if self.key(text) not in speaker.running]
+
+            def speak(batch: Sequence[str]) -> None:
+                try:
+                    clips = synthesize(batch, self.engine, voice=self.voice, rate=self.rate,
+                                       language=self.language, cache=self.cache, jobs=1)
+                    for text, clip in clips.items():
+                        speaker.lengths[self.key(text)] = len(clip.raw_data) / 2 / SAMPLE_RATE
+                finally:
+                    with speaker.lock:
+                        for text in batch:
+                            speaker.running.pop(self.key(text), None)
+
+            # a few phrases at a time, so that lengths come in while the rest is spoken
+            for start in range(0, len(new), CHUNK):
+                batch = tuple(new[start:start + CHUNK])
+                future = speaker.executor.submit(speak, batch)
+                for text in batch:
+                    speaker.running[self.key(text)] = future
+            waiting = {id(f): f for f in (speaker.running.get(self.key(t)) for t in missing)
+                       if f}
+        for future in waiting.values():
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FutureTimeout:
+                break
 
 
 def issues_of(error: VoiceguideError, doc: Any) -> list[Issue]:

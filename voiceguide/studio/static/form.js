@@ -49,7 +49,8 @@ function jsonType(value) {
 function fits(root, schema, value) {
   const s = resolve(root, schema);
   const alternatives = s.anyOf || s.oneOf;
-  if (alternatives) return alternatives.some((a) => fits(root, a, value));
+  if (alternatives && !constraintsOnly(alternatives)) return alternatives.some((a) => fits(root, a, value));
+  if (alternatives && !alternatives.some((a) => fits(root, a, value))) return false;
   const types = typesOf(s);
   const t = jsonType(value);
   if (types.length && !types.includes(t) && !(t === "integer" && types.includes("number"))) return false;
@@ -71,11 +72,22 @@ function variantIndex(root, alternatives, value) {
   const exact = alternatives.findIndex((a) => fits(root, a, value));
   if (exact >= 0) return exact;
   const t = jsonType(value);
-  const loose = alternatives.findIndex((a) => {
-    const types = typesOf(resolve(root, a));
-    return types.includes(t) || (t === "integer" && types.includes("number"));
+  // none fits exactly (the value is being written): the one of its type that knows most of
+  // its keys and misses fewest of its required ones
+  let best = -1, bestScore = -Infinity;
+  alternatives.forEach((a, index) => {
+    const r = resolve(root, a);
+    const types = typesOf(r);
+    if (!(types.includes(t) || (t === "integer" && types.includes("number")))) return;
+    let score = 0;
+    if (t === "object") {
+      const keys = Object.keys(value);
+      score = keys.filter((k) => k in (r.properties || {})).length * 2
+        - (r.required || []).filter((k) => !(k in value)).length;
+    }
+    if (score > bestScore) { best = index; bestScore = score; }
   });
-  return loose >= 0 ? loose : 0;
+  return best >= 0 ? best : 0;
 }
 
 export function defaultFor(root, schema) {
@@ -312,7 +324,13 @@ export class Form {
     const box = el("div", { class: path.length ? "object" : "object root" });
     const shown = Object.keys(properties).filter((k) => req.has(k) || k in value);
     for (const k of shown) box.append(this.field(properties[k], value[k], [...path, k], k, req.has(k)));
+    const extra = s.additionalProperties && typeof s.additionalProperties === "object" ? s.additionalProperties : null;
+    const names = s.propertyNames?.enum || [];
     for (const k of Object.keys(value).filter((k) => !(k in properties))) {
+      if (extra && (!names.length || names.includes(k))) {
+        box.append(this.field(extra, value[k], [...path, k], k, false));
+        continue;
+      }
       box.append(el("div", { class: "field unknown", "data-path": pathKey([...path, k]) },
         el("div", { class: "field-head" }, el("span", { text: `${k} (not part of the format)` }),
           this.removeButton([...path, k], k)),
@@ -321,16 +339,19 @@ export class Form {
     const groups = s.oneOf || s.anyOf;
     if (groups && constraintsOnly(groups)) box.prepend(this.kindSwitch(s, groups, value, path));
     const absent = Object.keys(properties).filter((k) => !(k in value));
-    if (absent.length) {
+    const more = extra ? names.filter((k) => !(k in value) && !(k in properties)) : [];
+    if (absent.length || more.length) {
       const add = el("select", { class: "add-field", "aria-label": `Add a field${key !== "" ? ` to ${label(s, key)}` : ""}` },
         el("option", { value: "", text: "+ Add…" }),
-        ...absent.map((k) => el("option", { value: k, text: label(resolve(this.root, properties[k]), k) })));
+        ...absent.map((k) => el("option", { value: k, text: label(resolve(this.root, properties[k]), k) })),
+        ...more.map((k) => el("option", { value: k, text: k })));
       add.addEventListener("change", () => {
         if (!add.value) return;
         const next = {};
         // keep the schema's order: the new key goes among its neighbours
         for (const k of Object.keys(properties)) if (k in value || k === add.value) next[k] = k === add.value ? defaultFor(this.root, properties[k]) : value[k];
         for (const k of Object.keys(value)) if (!(k in next)) next[k] = value[k];
+        if (!(add.value in next)) next[add.value] = defaultFor(this.root, extra || {});
         this.set(path, next, true);
       });
       box.append(el("div", { class: "add" }, add));
@@ -346,11 +367,17 @@ export class Form {
   array(s, value, path, key, required) {
     if (!Array.isArray(value)) value = [];
     const itemSchema = s.items || {};
-    const itemTitle = label(resolve(this.root, itemSchema), "") || "Item";
+    const resolvedItem = resolve(this.root, itemSchema);
+    const firstAlternative = (resolvedItem.oneOf || resolvedItem.anyOf || [])[0];
+    const itemTitle = label(resolvedItem, "")
+      || (firstAlternative && !constraintsOnly(resolvedItem.oneOf || resolvedItem.anyOf) && label(resolve(this.root, firstAlternative), ""))
+      || "Item";
     const list = el("ol", { class: "items" });
     value.forEach((item, index) => {
       const itemPath = [...path, index];
-      const name = item && typeof item === "object" && !Array.isArray(item) ? (item.name || item.title || item.id || "") : "";
+      // what names the item: its name, or the first text value (a block's or a section's name)
+      const name = item && typeof item === "object" && !Array.isArray(item)
+        ? (item.name || item.title || Object.values(item).find((v) => typeof v === "string" && v) || "") : "";
       const tools = el("div", { class: "item-tools" },
         el("button", { type: "button", class: "icon", title: "Move up", "aria-label": `Move ${itemTitle} ${index + 1} up`, text: "↑",
           disabled: index === 0, onclick: () => this.move(path, index, -1) }),
@@ -376,8 +403,11 @@ export class Form {
       const body = el("div", { id: bodyId, class: "item-body", hidden: folded },
         el("div", { class: "issues" }), this.field(itemSchema, item, itemPath, "", true));
       toggle.addEventListener("click", () => this.fold(key, toggle, body, !body.hidden));
+      const kinds = resolvedItem.oneOf || resolvedItem.anyOf;
+      const kindTitle = kinds && !constraintsOnly(kinds)
+        ? label(resolve(this.root, kinds[variantIndex(this.root, kinds, item)]), "") || itemTitle : itemTitle;
       const head = el("div", { class: "item-head" }, toggle,
-        el("span", { class: "item-title", text: `${itemTitle} ${index + 1}${name ? `: ${name}` : ""}` }),
+        el("span", { class: "item-title", text: `${kindTitle} ${index + 1}${name ? `: ${name}` : ""}` }),
         el("span", { class: "item-length", "data-length": key }), tools);
       list.append(el("li", { class: "item", "data-path": key }, head, body));
     });
