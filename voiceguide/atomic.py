@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import InputError
 
+NAME_MAX = 255  # bytes in one file name (Linux, macOS; characters on Windows)
+DRAFT_ROOM = 24  # what a draft's name adds: ".<name>.XXXXXXXX.part"
 OTHER_AUDIO = {"aac", "flac", "m4b", "mp4", "oga", "ogg", "webm", "wma"}
 
 
@@ -21,10 +23,27 @@ def output_path(given: str | Path, name: str, option: str = "-o") -> Path:
     if not text.strip():
         raise InputError(f"{option} is empty.\n  Fix: give a file name, or a folder ending in "
                          f"'/', such as {option} output/")
-    path = Path(text)
-    if text.endswith(("/", os.sep)) or path.is_dir():
+    if "\0" in text:
+        raise InputError(f"{option} {text!r} holds a NUL character, which no file name may.\n"
+                         "  Fix: give a file name without it")
+    path = Path(os.path.normpath(text))  # 'new/../out' is 'out', whether 'new' exists or not
+    mode = _mode(path, option)
+    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or (
+            mode is not None and stat.S_ISDIR(mode)):
         return path / name
     return path
+
+
+def _mode(path: Path, option: str = "-o") -> int | None:
+    """The file type and mode of ``path`` (links followed), None when nothing is there; an
+    InputError when the path cannot be used at all (a name too long, a file as a folder)."""
+    try:
+        return path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise InputError(f"{option} {path}: {exc.strerror or exc}.\n  Fix: give a shorter "
+                         "path, in a folder you may write to") from None
 
 
 def output_format(path: Path, formats: Sequence[str], chosen: str | None, default: str) -> str:
@@ -48,16 +67,28 @@ def check_new_file(output: Path, force: bool, example: str,
     """Refuse an output that is a folder, a device or a named pipe, one of the ``inputs``, or an
     existing file without ``force``; ``example`` is a file name to suggest
     (``my-routine.zip``). Every file voiceguide writes passes here before any work starts."""
-    if output.is_dir():
+    for part in output.parts:  # the file's name, and the folders to make
+        limit = NAME_MAX - DRAFT_ROOM if part == output.name else NAME_MAX
+        if len(os.fsencode(part)) > limit:
+            raise InputError(f"the name {part[:40]}… in {str(output)[:60]}… is too long "
+                             f"({len(part)} characters).\n  Fix: give names of at most "
+                             f"{limit} bytes with -o")
+    mode = _mode(output)
+    if mode is not None and stat.S_ISDIR(mode):
         raise InputError(f"{output} is a folder.\n  Fix: give a file name with -o, "
                          f"such as -o {example}")
     for source in inputs:
         if source is not None and _same(output, source):
             raise InputError(f"{output} is an input of this command; it is never written "
                              "over.\n  Fix: give another file with -o")
-    try:
-        mode = output.stat().st_mode
-    except OSError:
+    if mode is None:
+        for parent in output.parents:  # the folders to make: under a folder, not a file
+            found = _mode(parent)
+            if found is not None:
+                if not stat.S_ISDIR(found):
+                    raise InputError(f"{parent} is a file, so {output} cannot be made inside "
+                                     "it.\n  Fix: give a path in a folder with -o")
+                break
         return  # nothing there yet (or a dangling link, which the rename replaces)
     if not stat.S_ISREG(mode):
         raise InputError(f"{output} is not a regular file (a device, a named pipe or a socket); "
@@ -69,10 +100,11 @@ def check_new_file(output: Path, force: bool, example: str,
 
 
 def _same(one: Path, other: Path) -> bool:
+    """The same file: by identity where both exist, else by their normalized absolute paths."""
     try:
         return os.path.samefile(one, other)
     except OSError:
-        return False
+        return os.path.normpath(os.path.abspath(one)) == os.path.normpath(os.path.abspath(other))
 
 
 @contextmanager

@@ -34,6 +34,9 @@ BUILTIN: Mapping[str, str | int | None] = {
     "voice": None, "rate": None, "level": "standard", "output": "output", "format": "mp3",
     "owner_email": None,
 }
+EXAMPLES = {"voice": 'voice = "en-gb"', "rate": "rate = 180", "level": 'level = "easy"',
+            "output": 'output = "~/Music/routines"', "format": 'format = "mp3"',
+            "owner_email": 'owner_email = "coach@example.org"'}
 MEANING = {
     "voice": "a voice id, name or language ('-': the routine language's voice)",
     "rate": f"a speaking rate in words per minute, {MIN_RATE} to {MAX_RATE} ('-': 200)",
@@ -95,7 +98,8 @@ def _check(path: Path, key: str, value: object) -> str | int:
         guess = f" Did you mean '{close[0]}'?" if close else ""
         raise InputError(f"{path}: unknown key '{key}'.{guess}\n"
                          f"  Fix: the keys allowed are {', '.join(BUILTIN)}")
-    bad = InputError(f"{path}: '{key}' must be {MEANING[key].split(' (')[0]}, not {value!r}")
+    bad = InputError(f"{path}: '{key}' must be {MEANING[key].split(' (')[0]}, not {value!r}\n"
+                     f"  Fix: write for example {EXAMPLES.get(key, key + ' = ...')}")
     if key == "rate":
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad
