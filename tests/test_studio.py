@@ -202,11 +202,13 @@ def test_a_template_copy_keeps_its_comments_and_edits_survive_a_reload(
     assert len(changed) == 2 and len(saved.splitlines()) == len(template.splitlines())
 
     # changed on disk meanwhile: saving refuses and says so, nothing is overwritten
+    # (edited first: an unedited page would simply load the new version, polling every 4 s)
     path = studio.studio.folder.root / "back-strengthening.yaml"
-    path.write_text(saved.replace("Knees to chest", "Changed elsewhere"), encoding="utf-8")
     edit(page, f"{field('exercises.0.name')} input", "Mine")
+    path.write_text(saved.replace("Knees to chest", "Changed elsewhere"), encoding="utf-8")
     page.click("#save")
     wait_until(page, "document.getElementById('notice').textContent.includes('changed on disk')")
+    assert page.locator("#status").inner_text() == "Unsaved changes"
     assert "Changed elsewhere" in path.read_text(encoding="utf-8")
     assert [e for e in errors if "409 (Conflict)" not in e] == []
     page.close()
