@@ -384,7 +384,7 @@ class _Expander:
             for n in range(1, count + 1):
                 key = "last_rep" if n == count and count > 1 else \
                     "rep_numbered" if numbered else "rep"
-                self.rep(ex, p.say(key, n=n), n, count)
+                self.rep(ex, p.say(key, n=n) if count > 1 else "", n, count)  # 1 rep: no count
 
     def rep(self, ex: Exercise, announcement: str, n: int, count: int) -> None:
         self.open("rep", n, count)
