@@ -132,3 +132,21 @@ def test_a_reader_that_stops_early_is_a_quiet_exit(tmp_path: Path) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, err
     assert lines[0].strip() and err == "", err
+
+
+def test_two_renders_to_one_file_leave_a_matching_set(tmp_path: Path) -> None:
+    """Two renders with other options into the same -o at the same time: whichever is placed
+    last, the audio and its cue sheet come from the same run (drafts are unique, and each set is
+    renamed into place under a lock on the folder)."""
+    output = tmp_path / "same.mp3"
+    env = {**os.environ, "VOICEGUIDE_CONFIG": str(tmp_path / "none.toml")}
+    runs = [subprocess.Popen([*VOICEGUIDE, "render", str(ROUTINE), "-o", str(output), "--rate",
+                              rate], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for rate in ("140", "400")]
+    for process in runs:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    sheet = json.loads((tmp_path / "same.cues.json").read_text(encoding="utf-8"))
+    assert abs(decode(output).size / RATE - sheet["duration"]) < 0.06
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.cues.json", "same.mp3",
+                                                          "same.vtt"]

@@ -125,9 +125,10 @@ def placed_together(paths: Sequence[Path]) -> Iterator[list[Path]]:
         yield drafts
         for draft in drafts:
             default_permissions(draft)
-        for draft, path in zip(drafts, paths):
-            os.replace(draft, path)
-            placed.append(path)
+        with _folder_lock(paths[0].parent if paths else Path(".")):
+            for draft, path in zip(drafts, paths):
+                os.replace(draft, path)
+                placed.append(path)
     except BaseException:
         if len(placed) < len(paths):
             for path in placed:
@@ -159,6 +160,25 @@ def atomic_path(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``folder`` (flock on its descriptor, POSIX), so that two
+    runs placing the same set of files do so one after the other, never interleaved; where no
+    such lock can be taken (Windows), the renames simply go ahead."""
+    try:
+        import fcntl
+
+        handle = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def write_text(path: Path, text: str) -> None:

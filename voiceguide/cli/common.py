@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 import tempfile
 import textwrap
@@ -179,6 +180,7 @@ def mix_options(func: F) -> F:
     """The music bed, loudness and channel options of ``render``."""
     options = [
         click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     callback=regular_file,
                      default=None, help="An audio file laid under the whole session, looped, "
                      "ducked under speech, faded out at the end."),
         click.option("--duck", type=click.FloatRange(0, 40), default=DUCK_DB, show_default=True,
@@ -195,6 +197,16 @@ def mix_options(func: F) -> F:
 
 CHOICE_OPTIONS = ("reps", "sets", "hold", "rest", "only", "skip", "order", "no_intro", "no_outro",
                   "level")
+
+
+def regular_file(context: click.Context, parameter: click.Parameter,
+                 value: Path | None) -> Path | None:
+    """An input file option's value, if it is a regular file (not a named pipe or a device,
+    which ffmpeg would wait on or read for ever)."""
+    if value is not None and not stat.S_ISREG(value.stat().st_mode):
+        raise click.BadParameter(f"{value} is not a regular file (a named pipe or a device); "
+                                 "give an audio file")
+    return value
 
 
 def fit_options(func: F) -> F:
