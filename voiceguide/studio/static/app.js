@@ -87,7 +87,7 @@ async function showLibrary() {
         .catch(() => { length.textContent = "?"; });
     }
   }
-  if (!mine.children.length) mine.append(el("li", { class: "empty", text: "No routines in this folder yet: start one above." }));
+  if (!mine.children.length) mine.append(el("li", { class: "empty", text: "No routines in this folder yet: start one below." }));
 }
 
 $("#new-scratch").addEventListener("submit", async (event) => {
@@ -260,17 +260,26 @@ function showPreview(preview) {
       el("span", { class: "what", text: c.title }),
       el("span", { class: "len", text: clock(c.end - c.start) }), bar);
   }));
-  // each exercise's length beside it in the form
-  const exercises = (state.data && state.data.exercises) || [];
-  for (const node of document.querySelectorAll("[data-length]")) node.textContent = "";
-  exercises.forEach((item, index) => {
-    const chapter = preview.chapters.find((c) => item && c.exercise === item.id);
-    const node = document.querySelector(`[data-length="${CSS.escape(pathKey(["exercises", index]))}"]`);
-    if (node && chapter) node.textContent = clock(chapter.end - chapter.start);
-  });
+  // beside each item of the form that holds exercises (an exercise, a block, a section): the
+  // time its exercises take, every round included
+  for (const node of document.querySelectorAll("[data-length]")) {
+    let item = state.data;
+    for (const key of node.dataset.length.split(".")) item = item == null ? undefined : item[/^\d+$/.test(key) ? Number(key) : key];
+    const ids = new Set(idsIn(item));
+    const seconds = preview.chapters.filter((c) => ids.has(c.exercise)).reduce((sum, c) => sum + c.end - c.start, 0);
+    node.textContent = ids.size && seconds ? clock(seconds) : "";
+  }
   $("#script").replaceChildren(...preview.segments.slice(0, 400).map((s) =>
     el("li", {}, el("span", { class: "when", text: clock(s.start) }), el("span", { text: s.text }))));
   renderChoices();
+}
+
+function idsIn(node) {
+  if (Array.isArray(node)) return node.flatMap(idsIn);
+  if (node && typeof node === "object") {
+    return [...(typeof node.id === "string" ? [node.id] : []), ...Object.values(node).flatMap(idsIn)];
+  }
+  return [];
 }
 
 // --- save ------------------------------------------------------------------------------------
@@ -363,7 +372,7 @@ function renderChoices() {
       return el("label", {}, el("span", { text: what }), input);
     };
     return el("li", {}, el("label", { class: "keep" }, keep, el("span", { text: exercise.name })),
-      number("reps", "Reps", !exercise.timed), number("sets", "Sets", true), number("holds", "Hold s", exercise.holds));
+      number("reps", "Reps", exercise.reps !== null), number("sets", "Sets", true), number("holds", "Hold s", exercise.holds));
   }));
 }
 
