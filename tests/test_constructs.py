@@ -364,3 +364,27 @@ def test_files_written_for_format_1_load_and_mean_the_same() -> None:
         "general-back-stretch", "oblique-crunch", "back-stretch", "upper-abdominal-crunch",
         "opposite-arm-leg-raise"]
     assert back.kind == "workout" and back.phrases == () and back.structure == ()
+
+
+def test_the_other_side_is_set_up_at_the_switch_and_a_reminder_repeats_during_work() -> None:
+    timeline = compiled(HEAD + """\
+exercises:
+  - id: split-squat
+    name: Split squat
+    reps: 1
+    sides: each
+    switch_setup: Now your {side} foot forward.
+    rep: [{say: Down and up., seconds: 3}]
+  - id: bike
+    name: Easy cycling
+    duration: 180
+    remind: Stop if the pain goes above 3 out of 10.
+    remind_every: 60
+""")
+    text = said(timeline)
+    switch = text.index("Switch sides. Left side.")
+    assert text[switch + 1] == "Now your left foot forward."
+    begin = starts(timeline, "Begin.")[-1]
+    reminders = starts(timeline, "Stop if the pain goes above 3 out of 10.")
+    assert [round(t - begin, 1) for t in reminders[1:]] == [60.0, 120.0]
+    assert reminders[0] - begin == pytest.approx(0.4 + 0.3)  # after "Begin."

@@ -135,6 +135,8 @@ class Exercise:
     switch: Literal["pause", "half"] = "pause"
     cues: tuple[TimedCue, ...] = ()
     remind: str | None = None
+    remind_every: float | None = None
+    switch_setup: tuple[str, ...] = ()
     breathe: Breathing | None = None
     narration: tuple[Narration, ...] = ()
     own_pace: float | None = None

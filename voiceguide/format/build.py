@@ -278,6 +278,10 @@ class Builder(Reader):
             self.report(self.error(keys["switch"], f"'{where}.switch' applies to a timed "
                                    "exercise with 'sides: each'", hint="remove it, or add "
                                    "'duration' and 'sides: each'"))
+        if "remind_every" in keys and not (timed and "remind" in keys):
+            self.report(self.error(keys["remind_every"], f"'{where}.remind_every' repeats the "
+                                   "'remind' text of a timed exercise", hint="add 'remind' and "
+                                   "'duration', or remove it"))
         if "cues" in keys and not timed:
             self.report(self.error(keys["cues"], f"'{where}.cues' applies to a timed exercise",
                                    hint="add 'duration', or put the cues in 'rep' phases"))
@@ -309,6 +313,8 @@ class Builder(Reader):
             switch="half" if sides == "alternate" and timed else read("switch"),
             cues=cues,
             remind=read("remind"),
+            remind_every=read("remind_every"),
+            switch_setup=read("switch_setup") or (),
             breathe=self.breathing(keys["breathe"], f"{where}.breathe")
             if "breathe" in keys else None,
             narration=self.list_of(keys, "narration", where, self.narration),

@@ -196,6 +196,10 @@ EXERCISE = Mapping("exercise", "Exercise", "One exercise: counted reps of timed 
         min_items=1),
     Key("remind", "text", "A reminder said as every set (and side) begins, such as a pain "
         "check.", example="Stop if the pain goes above 3 out of 10."),
+    _seconds("remind_every", "In a timed exercise, the reminder is said again every this many "
+             "seconds.", zero=False, example=60),
+    Key("switch_setup", "texts", "Said at the switch of sides, after \"Switch sides.\": how to "
+        "set up the other side.", example="Now the right foot forward."),
     Key("breathe", "object", "A breathing pattern instead of reps.", of=("breathing",)),
     Key("narration", "list", "Guided narration instead of reps: sentences, each followed by "
         "quiet.", of=("narration_step",), min_items=1),

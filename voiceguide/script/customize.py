@@ -208,7 +208,7 @@ def scale_time(routine: Routine, tempo: float) -> Routine:
                 rest_between_sets=scaled(e.rest_between_sets), changeover=scaled(e.changeover),
                 rep=tuple(replace(p, seconds=_times(p.seconds, tempo)) if isinstance(p, Cue)
                           else p for p in e.rep),
-                own_pace=scaled(e.own_pace),
+                own_pace=scaled(e.own_pace), remind_every=scaled(e.remind_every),
                 cues=tuple(replace(c, at=_times(c.at, tempo)) for c in e.cues),
                 narration=tuple(replace(n, pause=_times(n.pause, tempo)) for n in e.narration),
                 breathe=None if e.breathe is None else replace(

@@ -333,8 +333,12 @@ class _Expander:
             self.side(ex)
             changeover = ex.changeover if ex.changeover is not None else self.d.changeover
             self.side_name = None
-            switch = p.say("switch_sides" if first == "right" else "switch_sides_right")
-            self.rest(changeover, [Say(switch)] if switch else [], "changeover", "changeover")
+            self.side_name = second
+            switch = [p.say("switch_sides" if first == "right" else "switch_sides_right"),
+                      *(self.fill(text, ex) for text in ex.switch_setup)]
+            self.side_name = None
+            self.rest(changeover, [Say(text) for text in switch if text], "changeover",
+                      "changeover")
             self.side_name = second
             self.side(ex)
         elif ex.sides == "alternate" and ex.duration is None and ex.reps is not None:
@@ -444,8 +448,14 @@ class _Expander:
         marks = list(self.starting(ex))
         if ex.switch == "half":
             marks.append((duration / 2, Say(p.say("switch_now"))))
+            marks += [(duration / 2, Say(self.fill(text, ex))) for text in ex.switch_setup]
         elif duration >= 10 and not ex.cues and p.say("halfway"):
             marks.append((duration / 2, Say(p.say("halfway"))))
+        if ex.remind and ex.remind_every:
+            every = ex.remind_every
+            marks += [(k * every, Say(self.fill(ex.remind, ex)))
+                      for k in range(1, int((duration - EPSILON) / every) + 1)
+                      if duration - k * every > 5 * beat]  # not into the closing count
         for cue in ex.cues:
             text = self.fill(cue.say, ex)
             if cue.count:
