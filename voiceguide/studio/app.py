@@ -322,7 +322,7 @@ def _library(studio: Studio) -> list[dict[str, Any]]:
             text, text_hash = read_text(path)
             routine = parse_routine(text, path.name)
             entry.update(title=routine.title, exercises=len(routine.exercises),
-                         kind=schema.kind_of(routine), hash=text_hash,
+                         kind=routine.kind, hash=text_hash,
                          duration=studio.lengths.get(text_hash))
         except VoiceguideError as error:
             entry.update(title=path.stem, error=str(error).split("\n")[0])

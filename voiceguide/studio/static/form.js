@@ -421,7 +421,7 @@ export class Form {
     return group;
   }
 
-  // "Kind: reps | duration": picks which group of keys the object has
+  // "Type: reps | duration": picks which group of keys the object has
   kindSwitch(s, groups, value, path) {
     const current = groups.findIndex((g) => g.required.every((k) => k in value));
     const id = `k${++this.counter}`;
@@ -438,7 +438,7 @@ export class Form {
       this.set(path, next, true);
     });
     return el("div", { class: "field kind-field" }, el("div", { class: "field-head" },
-      el("label", { for: id, text: "Kind" }), select));
+      el("label", { for: id, text: "Type" }), select));
   }
 
   fold(key, toggle, body, folded) {
