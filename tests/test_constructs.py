@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from voiceguide import compile_timeline, customize, load_phrases, parse_routine
+from voiceguide import RoutineError, compile_timeline, customize, load_phrases, parse_routine
 from voiceguide.format.load import list_templates, load_routine
 from voiceguide.model import Timeline
 from voiceguide.script.customize import Customization
@@ -388,3 +388,30 @@ exercises:
     reminders = starts(timeline, "Stop if the pain goes above 3 out of 10.")
     assert [round(t - begin, 1) for t in reminders[1:]] == [60.0, 120.0]
     assert reminders[0] - begin == pytest.approx(0.4 + 0.3)  # after "Begin."
+
+
+def test_an_exercise_or_a_block_is_repeated_without_copying_it() -> None:
+    text = HEAD + """\
+exercises:
+  - block: Hip openers
+    id: hips
+    rounds: 2
+    exercises:
+      - id: pigeon
+        name: Pigeon pose
+        duration: 30
+  - id: walk
+    name: Walk
+    duration: 60
+  - repeat: hips
+  - repeat: walk
+"""
+    timeline = compiled(text)
+    text_said = said(timeline)
+    assert text_said.count("Begin.") == 6  # 2 rounds, walk, 2 rounds again, walk again
+    assert text_said.count("Exercise 2 of 2: Walk.") == 1 and "Walk." in text_said
+    routine = parse_routine(text)
+    assert [e.id for e in routine.exercises] == ["pigeon", "walk"]  # defined once
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(text.replace("repeat: walk", "repeat: wlak"), "r.yaml")
+    assert caught.value.hint == "did you mean 'walk'?" and caught.value.line == 16

@@ -40,6 +40,7 @@ from .schema import (
     MAX_TEXT_CHARS,
     NARRATION,
     PHRASE_KEYS,
+    REPEAT,
     ROUTINE,
     SECTION,
     TIMED_CUE,
@@ -56,7 +57,7 @@ def _marker(node: Node) -> str | None:
     """Which kind of item a list entry is: 'block', 'section' or None (an exercise)."""
     if isinstance(node, MappingNode):
         for key, _ in node.value:
-            if isinstance(key, ScalarNode) and key.value in ("block", "section"):
+            if isinstance(key, ScalarNode) and key.value in ("block", "section", "repeat"):
                 return str(key.value)
     return None
 
@@ -70,6 +71,7 @@ class Builder(Reader):
         self.nodes: list[Node] = []
         self.seen: dict[str, int] = {}
         self.times: dict[str, int] = {}  # how often each exercise is done (rounds)
+        self.blocks: dict[str, Block] = {}  # blocks with an id, for repeat
 
     def routine(self, root: Node, source: Path | None) -> Routine:
         declared = ROUTINE
@@ -86,7 +88,7 @@ class Builder(Reader):
                 self.report(exc)
         structure: list[Item] = []
         if "exercises" in keys:
-            structure = self.items(keys["exercises"], "exercises", ("exercise", "block",
+            structure = self.items(keys["exercises"], "exercises", ("exercise", "block", "repeat",
                                                                      "section"), 1)
         phrases: tuple[tuple[str, str | tuple[str, str]], ...] = ()
         if "phrases" in keys:
@@ -96,7 +98,8 @@ class Builder(Reader):
                 self.report(exc)
         if not self.errors:
             self.check_length()
-        flat = all(isinstance(item, str) for item in structure)
+        flat = all(isinstance(item, str) for item in structure) and \
+            len(set(structure)) == len(structure)  # a repeat is no flat list
         return Routine(
             title=read("title") or "",
             exercises=tuple(self.exercises),
@@ -128,9 +131,11 @@ class Builder(Reader):
             try:
                 if kind not in allowed:
                     raise self.error(item, f"'{at}' is a {kind}, which cannot be inside a "
-                                     f"{where.rsplit('.', 1)[0]}", hint="blocks hold exercises; "
-                                     "sections hold exercises and blocks")
-                if kind == "block":
+                                     f"{where.rsplit('.', 1)[0]}", hint="blocks hold exercises "
+                                     "and repeats; sections hold exercises, blocks and repeats")
+                if kind == "repeat":
+                    found.append(self.repeat(item, at, rounds, "block" in allowed))
+                elif kind == "block":
                     found.append(self.block(item, at, rounds))
                 elif kind == "section":
                     found.append(self.section(item, at, rounds))
@@ -150,21 +155,50 @@ class Builder(Reader):
         self.seen[exercise.id] = number
         self.exercises.append(exercise)
         self.nodes.append(node)
-        self.times[exercise.id] = rounds
+        self.times[exercise.id] = self.times.get(exercise.id, 0) + rounds
         return exercise.id
 
     def block(self, node: Node, where: str, rounds: int) -> Block:
         keys = self.mapping(node, where, BLOCK)
         times = self.read(keys, BLOCK, "rounds", where) or 1
-        ids = self.items(keys["exercises"], f"{where}.exercises", ("exercise",), rounds * times) \
-            if "exercises" in keys else []
-        return Block(name=self.read(keys, BLOCK, "block", where) or "",
-                     exercises=tuple(i for i in ids if isinstance(i, str)), rounds=times,
-                     rest_between_rounds=self.read(keys, BLOCK, "rest_between_rounds", where))
+        ids = self.items(keys["exercises"], f"{where}.exercises", ("exercise", "repeat"),
+                         rounds * times) if "exercises" in keys else []
+        block = Block(name=self.read(keys, BLOCK, "block", where) or "",
+                      exercises=tuple(i for i in ids if isinstance(i, str)), rounds=times,
+                      rest_between_rounds=self.read(keys, BLOCK, "rest_between_rounds", where))
+        block_id = self.read(keys, BLOCK, "id", where)
+        if block_id is not None:
+            if block_id in self.seen or block_id in self.blocks:
+                self.report(self.error(keys["id"], f"the id '{block_id}' is used twice",
+                                       hint="give each exercise and block its own id"))
+            self.blocks[block_id] = block
+        return block
+
+    def repeat(self, node: Node, where: str, rounds: int, blocks: bool) -> str | Block:
+        """An exercise or block done again: the id of one that comes before."""
+        keys = self.mapping(node, where, REPEAT)
+        name = self.read(keys, REPEAT, "repeat", where)
+        if name in self.seen:
+            self.times[name] = self.times.get(name, 0) + rounds
+            return str(name)
+        if name in self.blocks and blocks:
+            block = self.blocks[name]
+            for exercise_id in block.exercises:
+                self.times[exercise_id] = self.times.get(exercise_id, 0) + rounds * block.rounds
+            return block
+        if name is None:
+            raise self.error(node, f"'{where}' names nothing to repeat",
+                             hint="write the id of an exercise or block that comes before")
+        known = [*self.seen, *self.blocks]
+        suggestion = _suggest(str(name), known)
+        raise self.error(keys["repeat"], f"'{where}.repeat' names '{name}', which is no "
+                         "exercise or block before it (a block is repeated outside blocks)",
+                         hint=f"did you mean '{suggestion}'?" if suggestion else
+                         f"use one of: {', '.join(known) or 'no id yet'}")
 
     def section(self, node: Node, where: str, rounds: int) -> Section:
         keys = self.mapping(node, where, SECTION)
-        items = self.items(keys["exercises"], f"{where}.exercises", ("exercise", "block"),
+        items = self.items(keys["exercises"], f"{where}.exercises", ("exercise", "block", "repeat"),
                            rounds) if "exercises" in keys else []
         return Section(self.read(keys, SECTION, "section", where) or "",
                        tuple(i for i in items if not isinstance(i, Section)))

@@ -130,9 +130,9 @@ ROUTINE = Mapping("routine", "Routine", "A whole session: what is said before, t
     Key("phrases", "phrases", "Built-in phrases overridden for this routine, by their key in "
         "templates/phrases/en.yaml: a text (\"\" says nothing), or `one:` and `other:` forms.",
         example={"rest": "Breathe out. Next: {next}."}),
-    Key("exercises", "list", "The session in order: exercises, blocks (circuits done in rounds) "
-        "and sections (warm-up, main, cool-down). At least one exercise.", required=True,
-        of=("exercise", "block", "section"), min_items=1),
+    Key("exercises", "list", "The session in order: exercises, blocks (circuits done in rounds), "
+        "sections (warm-up, main, cool-down) and repeats. At least one exercise.", required=True,
+        of=("exercise", "block", "section", "repeat"), min_items=1),
     Key("derived_from", "text", "For a saved variant: the source file and the options that made "
         "it (`voiceguide customize` writes it)."),
 ))
@@ -214,19 +214,21 @@ BLOCK = Mapping("block", "Block", "A circuit: its exercises done in order, `roun
                 "\"Round 2 of 3\" announced. Two exercises in rounds make a superset.", (
     Key("block", "text", "The block's name: said as it starts and in its chapters.",
         required=True, example="Hip openers"),
+    Key("id", "slug", "A name for `repeat:` to do the whole block again.",
+        example="hips"),
     Key("rounds", "integer", "How many times the block is done.", default=1, minimum=1,
         maximum=MAX_SETS, example=3),
     _seconds("rest_between_rounds", "Rest between rounds (default: defaults.rest).",
              example=60),
     Key("exercises", "list", "The block's exercises, in order.", required=True,
-        of=("exercise",), min_items=1),
+        of=("exercise", "repeat"), min_items=1),
 ), marker="block")
 
 SECTION = Mapping("section", "Section", "A part of the session (warm-up, main part, "
                   "cool-down): its name is said as it starts.", (
     Key("section", "text", "The section's name.", required=True, example="Warm-up"),
-    Key("exercises", "list", "The section's exercises and blocks, in order.", required=True,
-        of=("exercise", "block"), min_items=1),
+    Key("exercises", "list", "The section's exercises, blocks and repeats, in order.",
+        required=True, of=("exercise", "block", "repeat"), min_items=1),
 ), marker="section")
 
 TIMED_CUE = Mapping("timed_cue", "Timed cue", "A cue said at a given second of a timed "
@@ -249,6 +251,12 @@ BREATHING = Mapping("breathing", "Breathing", "A breathing pattern, in seconds p
     Key("counted", "boolean", "Count each phase aloud on its beats (\"In, 2, 3, 4\"); false: "
         "only the phase's word.", default=True, example=True),
 ), required_keys=("in", "out"))
+
+REPEAT = Mapping("repeat", "Repeat", "An exercise or block done again, where it stands in the "
+                 "order, without copying it.", (
+    Key("repeat", "slug", "The id of an exercise or block that comes before.", required=True,
+        example="cat-cow"),
+), marker="repeat")
 
 NARRATION = Mapping("narration_step", "Narration step", "A sentence, then quiet.", (
     Key("say", "text", "What is said.", required=True, example="Let your shoulders drop."),
@@ -276,7 +284,8 @@ HOLD = Mapping("hold", "Hold", "A hold: \"Hold.\" on its first second, then the 
 ), marker="hold")
 
 MAPPINGS: dict[str, Mapping] = {m.name: m for m in (
-    ROUTINE, DEFAULTS, EXERCISE, BLOCK, SECTION, CUE, HOLD, TIMED_CUE, BREATHING, NARRATION)}
+    ROUTINE, DEFAULTS, EXERCISE, BLOCK, SECTION, REPEAT, CUE, HOLD, TIMED_CUE, BREATHING,
+    NARRATION)}
 
 
 # --- the JSON Schema ------------------------------------------------------------------------------

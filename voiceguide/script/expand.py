@@ -63,6 +63,7 @@ class _Turn:
     block: Block | None = None
     round: int = 1
     section: str | None = None  # the section that starts with this turn
+    again: bool = False  # done before (a repeat, or a later round): announced by name only
 
 
 class _Expander:
@@ -169,18 +170,22 @@ class _Expander:
         numbers = {exercise.id: n for n, exercise in enumerate(self.routine.exercises, 1)}
         structure = self.routine.structure or tuple(kept)
         found: list[_Turn] = []
+        done: set[str] = set()
 
         def add(item: str | Block, section: str | None) -> None:
             if isinstance(item, str):
                 if item in kept:
-                    found.append(_Turn(kept[item], numbers[item], section=section))
+                    found.append(_Turn(kept[item], numbers[item], section=section,
+                                       again=item in done))
+                    done.add(item)
                 return
             ids = [i for i in item.exercises if i in kept]
             for round_number in range(1, item.rounds + 1):
                 for index, exercise_id in enumerate(ids):
                     found.append(_Turn(kept[exercise_id], numbers[exercise_id], item,
                                        round_number, section if round_number == 1 and
-                                       index == 0 else None))
+                                       index == 0 else None, exercise_id in done))
+                    done.add(exercise_id)
 
         for item in structure:
             if isinstance(item, Section):
@@ -246,8 +251,9 @@ class _Expander:
             said.append(f"{block.name}.")
             if block.rounds > 1:
                 said.append(p.say("round", number=1, total=block.rounds))
-        if block is not None and turn.round > 1:
+        if turn.again:
             said.append(p.say("again", name=ex.name))
+            said.append(self.plan(ex))
         else:
             said.append(p.say("exercise", number=turn.number,
                               total=len(self.routine.exercises), name=ex.name))
