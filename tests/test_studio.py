@@ -456,3 +456,33 @@ def test_form_edits_keep_the_files_layout_and_comments() -> None:
         c for c in changed_lines if "rest: 30" not in c)  # the same lines, two moved blocks
     assert changed.index("id: oblique-crunch") < changed.index("id: general-back-stretch")
     assert with_data(text, plain(load_doc(text))) == text  # nothing changed: byte for byte
+
+
+def test_the_folders_podcast_site_is_rebuilt(studio: server.Running) -> None:
+    root = studio.studio.folder.root
+    (root / "tiny.yaml").write_text("title: Tiny\nexercises:\n  - id: a\n    name: A\n"
+                                    "    duration: 5\n", encoding="utf-8")
+    token = {"X-Studio-Token": studio.studio.token, "Content-Type": "application/json"}
+    base = studio.url.split("/?")[0]
+
+    def call(path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        with urllib.request.urlopen(urllib.request.Request(base + path, data, token)) as reply:
+            return json.loads(reply.read())
+
+    job = call("/api/site", {"base_url": "https://example.org/r/", "title": "Mine"})
+    deadline = time.monotonic() + 120
+    while job["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+        job = call(f"/api/job/{job['id']}")
+    assert job["state"] == "done", job
+    assert job["result"]["rendered"] == ["tiny"]
+    feed = (root / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>Mine</title>" in feed and "https://example.org/r/tiny/tiny.mp3" in feed
+    assert decoded_seconds(root / "site" / "tiny" / "tiny.mp3") > 5
+    job = call("/api/site", {"base_url": "javascript:alert(1)"})
+    while job["state"] == "running":
+        time.sleep(0.1)
+        job = call(f"/api/job/{job['id']}")
+    assert job["state"] == "failed" and "is not the web address" in job["error"]
