@@ -118,11 +118,14 @@ def test_a_routine_made_with_the_form_only_renders_plays_and_downloads(
     wait_until(page, "!document.getElementById('preview-state').textContent")
     total = float(page.locator("#total").get_attribute("data-seconds") or 0)
     assert total > first_total + 20
+    head = page.locator(f"{field('exercises.1')} .item-title")
+    assert head.inner_text() == "Exercise 2: Wall sit"  # the title follows the name typed
     titles = page.locator("#timeline .what").all_inner_texts()
     assert titles[1:3] == ["1. First exercise — 30 s", "2. Wall sit — 20 s"]
     assert page.locator("[data-length='exercises.1']").inner_text() != ""
 
     ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the preview column is sticky: shot from the top
     page.screenshot(path=str(ARTIFACTS / "studio-editor-desktop.png"), full_page=True)
     page.click("#tab-yaml")
     yaml_text = page.locator("#yaml").input_value()
@@ -149,6 +152,7 @@ def test_a_routine_made_with_the_form_only_renders_plays_and_downloads(
     assert abs(decoded_seconds(mp3) - total) < 0.05
     rendered = float(page.locator("#render-result").get_attribute("data-duration") or 0)
     assert abs(rendered - total) < 0.002  # the preview's lengths are the render's
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "studio-render-desktop.png"), full_page=True)
     assert errors == []
     page.close()

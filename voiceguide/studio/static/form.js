@@ -196,13 +196,15 @@ export class Form {
     this.onChange = onChange;
     this.data = {};
     this.counter = 0;
+    this.titles = [];
     this.folded = new Set();
     this.unfolded = new Set();
   }
 
   render(data) {
     this.data = data;
-    const focused = document.activeElement?.dataset?.path;
+    this.titles = [];
+    const focused = document.activeElement?.closest?.("[data-path]")?.dataset.path;
     this.container.replaceChildren(this.field(this.root, this.data, [], "", true));
     if (focused !== undefined) {
       const again = this.container.querySelector(`[data-path="${CSS.escape(focused)}"] :is(input, select, textarea)`);
@@ -231,6 +233,7 @@ export class Form {
       }
     }
     if (structural) this.render(this.data);
+    else for (const [node, titleOf] of this.titles) node.textContent = titleOf();
     this.onChange(this.data, structural);
   }
 
@@ -376,8 +379,8 @@ export class Form {
     value.forEach((item, index) => {
       const itemPath = [...path, index];
       // what names the item: its name, or the first text value (a block's or a section's name)
-      const name = item && typeof item === "object" && !Array.isArray(item)
-        ? (item.name || item.title || Object.values(item).find((v) => typeof v === "string" && v) || "") : "";
+      const nameOf = () => (item && typeof item === "object" && !Array.isArray(item)
+        ? (item.name || item.title || Object.values(item).find((v) => typeof v === "string" && v) || "") : "");
       const tools = el("div", { class: "item-tools" },
         el("button", { type: "button", class: "icon", title: "Move up", "aria-label": `Move ${itemTitle} ${index + 1} up`, text: "↑",
           disabled: index === 0, onclick: () => this.move(path, index, -1) }),
@@ -406,8 +409,10 @@ export class Form {
       const kinds = resolvedItem.oneOf || resolvedItem.anyOf;
       const kindTitle = kinds && !constraintsOnly(kinds)
         ? label(resolve(this.root, kinds[variantIndex(this.root, kinds, item)]), "") || itemTitle : itemTitle;
-      const head = el("div", { class: "item-head" }, toggle,
-        el("span", { class: "item-title", text: `${kindTitle} ${index + 1}${name ? `: ${name}` : ""}` }),
+      const titleOf = () => `${kindTitle} ${index + 1}${nameOf() ? `: ${nameOf()}` : ""}`;
+      const title = el("span", { class: "item-title", text: titleOf() });
+      this.titles.push([title, titleOf]);  // kept up to date as the name is typed
+      const head = el("div", { class: "item-head" }, toggle, title,
         el("span", { class: "item-length", "data-length": key }), tools);
       list.append(el("li", { class: "item", "data-path": key }, head, body));
     });
