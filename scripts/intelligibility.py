@@ -365,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="measure another wording of a phrase-file key (repeatable)")
     parser.add_argument("--errors", action="store_true", help="list every misheard phrase")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--threads", type=int, default=2, help="the listener's CPU threads")
     args = parser.parse_args(argv)
 
     if args.sweep:
@@ -378,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.engine:
                 found = [s for s in found if s.engine in parse_list(args.engine)]
             settings[language] = [Setting(s.engine, args.voice, args.rate) for s in found]
-    listener = Listener()
+    listener = Listener(threads=args.threads)
     start = time.perf_counter()
     wording = dict(item.split("=", 1) for item in args.wording)
     run(settings, listener, args.limit, args.errors, args.json, parse_list(args.kinds),

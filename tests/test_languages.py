@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,13 @@ def test_each_language_names_an_installed_voice_of_its_language(language: str) -
     result = CliRunner().invoke(cli, ["voices", "--language", language])
     assert result.exit_code == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
-    assert phrases.voice in ids
+    assert phrases.voice is not None
+    voice, _plus, variant = phrases.voice.partition("+")  # gmw/de+m3: a voice and its variant
+    assert voice in ids
+    if variant:  # a variant espeak-ng has
+        listed = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True,
+                                text=True, check=True).stdout.split()
+        assert f"!v/{variant}" in listed
 
 
 @pytest.mark.parametrize("language,three,fifteen", [
@@ -94,9 +101,11 @@ def test_german_cue_sheet_counts_in_german_words() -> None:
 def test_german_seed_renders_with_the_german_voice(tmp_path: Path) -> None:
     plan = prepare("rueckenstaerkung")
     engine = get_engine()
-    # the clips in the render are what the engine says with the German voice, not the English
+    german_voice = load_phrases("de")
+    # the clips in the render are what the engine says with the German voice and rate of the
+    # phrase file, not the English voice
     for text in ("Drei.", "Halten."):
-        german = trim(engine.synthesize(text, "gmw/de", None))
+        german = trim(engine.synthesize(text, german_voice.voice, german_voice.rate))
         english = trim(engine.synthesize(text, "gmw/en-us", None))
         assert len(german.raw_data) != len(english.raw_data)
         assert abs(len(plan.clips[text].raw_data) - len(german.raw_data)) <= 2 * SAMPLE_RATE // 100
