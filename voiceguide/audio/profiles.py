@@ -69,10 +69,10 @@ def _blocks(values: np.ndarray, size: int, offset: int = 0) -> tuple[np.ndarray,
 
 
 def profile_of(samples: np.ndarray, rate: int) -> Profile:
-    """A piece's profile, computed."""
+    """A piece's profile, computed, but for its true peak (NaN: ``Loud.peak`` finds it along
+    with the peaks it keeps)."""
     _, energy = _blocks(np.square(weighted(samples, rate)), block_size(rate))
-    peak = float(peaks(samples).max()) if samples.size else 0.0
-    return Profile(peak, energy, dirty=True)
+    return Profile(math.nan, energy, dirty=True)
 
 
 @dataclass
@@ -178,17 +178,23 @@ class Loud:
         self.found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.lock = threading.Lock()
 
+    def peak(self, key: str) -> float:
+        """The piece's highest true peak (linear), its peaks above ``near`` kept."""
+        envelope = peaks(self.clips.pieces[key])
+        where = np.flatnonzero(envelope >= self.near)
+        with self.lock:
+            self.found[key] = (where, envelope[where])
+        return float(envelope.max()) if envelope.size else 0.0
+
     def envelope(self, key: str) -> np.ndarray:
         """The piece's true peaks, zero where they stay below ``near``."""
         with self.lock:
             known = self.found.get(key)
         raw = self.clips.pieces[key]
         if known is None:
-            envelope = peaks(raw)
-            where = np.flatnonzero(envelope >= self.near)
-            known = (where, envelope[where])
+            self.peak(key)
             with self.lock:
-                self.found[key] = known
+                known = self.found[key]
         out = np.zeros(raw.size)
         out[known[0]] = known[1]
         return out
@@ -256,6 +262,9 @@ def plan_levels(clips: Clips, target: float, ceiling: float, extra: float, step:
     want = target + extra
     first = round((want - level) / step)
     loud = Loud(clips, top / 10 ** ((first * step + RAISE) / 20))
+    for key, profile in profiles.items():  # new profiles: the true peak, once
+        if math.isnan(profile.peak):
+            profile.peak = loud.peak(key)
 
     def changes(key: str, gain: float) -> tuple[np.ndarray, np.ndarray]:
         profile = profiles[key]
@@ -306,6 +315,8 @@ def plan_levels(clips: Clips, target: float, ceiling: float, extra: float, step:
 def _done(clips: Clips, profiles: dict[str, Profile], digests: dict[str, str],
           store: ProfileStore, gain: float, level: float, ceiling: float, loud: Loud) -> Levels:
     for key, profile in profiles.items():
+        if math.isnan(profile.peak):  # a silent track: no gain, so nothing to limit
+            profile.peak = loud.peak(key)
         store.save(digests[key], profile)
     return Levels(clips, profiles, digests, gain, level, ceiling, loud)
 
