@@ -130,9 +130,10 @@ class Builder(Reader):
             kind = _marker(item) or "exercise"
             try:
                 if kind not in allowed:
-                    raise self.error(item, f"'{at}' is a {kind}, which cannot be inside a "
-                                     f"{where.rsplit('.', 1)[0]}", hint="blocks hold exercises "
-                                     "and repeats; sections hold exercises, blocks and repeats")
+                    container = "a block" if "block" not in allowed else "a section"
+                    raise self.error(item, f"'{at}' is a {kind}, which cannot be inside "
+                                     f"{container}", hint="blocks hold exercises and repeats; "
+                                     "sections hold exercises, blocks and repeats")
                 if kind == "repeat":
                     found.append(self.repeat(item, at, rounds, "block" in allowed))
                 elif kind == "block":
