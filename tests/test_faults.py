@@ -131,6 +131,55 @@ def test_interrupted_export_leaves_the_previous_file_and_no_temporary_file(
         assert not processes_mentioning(str(folder)), "ffmpeg was left running"
 
 
+# Say three phrases in a fresh process and print each clip's digest; with "slow", espeak-ng's
+# thread is held up as a loaded machine holds it: while it writes the phrase's file and right
+# after it has told pyttsx3's loop that the phrase is done.
+SLOW_ESPEAK = """
+import hashlib, sys, time, wave
+import pyttsx3.drivers.espeak as espeak_driver
+from voiceguide.engines.pyttsx3_engine import Pyttsx3Engine
+
+class SlowWave:
+    @staticmethod
+    def open(*args, **kwargs):
+        writer = wave.open(*args, **kwargs)
+        write = writer.writeframes
+        def writeframes(data):
+            time.sleep(0.3)
+            write(data)
+        writer.writeframes = writeframes
+        return writer
+
+engine = Pyttsx3Engine()
+if sys.argv[1] == "slow":
+    espeak_driver.wave = SlowWave
+    driver = engine._driver().proxy._driver
+    end_loop = driver.endLoop
+    def late_end():
+        end_loop()
+        time.sleep(0.3)
+    driver.endLoop = late_end
+for text in ("Hold the plank.", "Rest.", "Next: squats."):
+    print(hashlib.sha256(engine.synthesize(text, None, None).raw_data).hexdigest())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="pyttsx3 drives espeak-ng on Linux")
+def test_a_slow_speech_thread_gives_the_same_clips() -> None:
+    """The engine waits until espeak-ng has written the whole file and finished the phrase:
+    returning before (pyttsx3's first loop of a process ends at once) read an empty or part
+    file, and starting the next phrase while espeak-ng's thread was still busy cancelled it;
+    both changed the clips that followed."""
+    clips = {}
+    for mode in ("plain", "slow"):
+        run = subprocess.run([sys.executable, "-c", SLOW_ESPEAK, mode], capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        clips[mode] = run.stdout.split()
+    assert len(clips["plain"]) == 3 and clips["slow"] == clips["plain"]
+
+
 @POSIX_ONLY
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_synthesis_leaves_nothing_behind(sig: signal.Signals, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -26,6 +27,10 @@ INSTALL_HINT = {
 DEFAULT_RATE = 200  # words per minute, pyttsx3's own default
 ATTEMPTS = 3
 RATE_ATTEMPTS = 20
+IDLE_WAIT = 10.0  # seconds: longest wait for espeak-ng's thread to finish a phrase
+# Part of the cache key: 2 since the engine waits for espeak-ng to finish each phrase (clips made
+# before could be cut short or follow a cancelled phrase).
+REVISION = 2
 WAV_HEADER_BYTES = 44
 VARIANT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")  # an espeak-ng voice variant's name
 
@@ -61,7 +66,7 @@ class Pyttsx3Engine:
         except PackageNotFoundError:
             library = "unknown"
         driver = getattr(self._driver().proxy._driver, "__module__", "driver")
-        return f"pyttsx3-{library}-{driver}-{_espeak_version()}"
+        return f"pyttsx3-{library}-{driver}-{_espeak_version()}-r{REVISION}"
 
     def voices(self) -> list[Voice]:
         if self._voices is None:
@@ -115,12 +120,14 @@ class Pyttsx3Engine:
         os.close(handle)
         path = Path(name)
         try:
-            # espeak-ng now and then returns no audio at all for a phrase (about one call in a
-            # hundred here); saying it again works.
+            # Saying a phrase again is left for a driver that returns no audio at all (espeak-ng
+            # seemed to, about one phrase in a hundred, before _wait_until_idle).
             for _attempt in range(ATTEMPTS):
+                _wait_until_idle(engine)
                 with contextlib.redirect_stdout(io.StringIO()):
                     engine.save_to_file(text, str(path))
                     engine.runAndWait()
+                _wait_until_idle(engine)
                 if path.stat().st_size > WAV_HEADER_BYTES:
                     return AudioSegment.from_wav(str(path))
             raise EngineError(f"the speech engine produced no audio for {text!r}")
@@ -145,6 +152,29 @@ def _abandon(engine: Any) -> None:
             from pyttsx3.drivers import _espeak
 
             _espeak.Cancel()
+
+
+def _wait_until_idle(engine: Any) -> None:
+    """Wait (at most ``IDLE_WAIT`` seconds) until espeak-ng's thread has finished its phrase.
+
+    pyttsx3 2.99's espeak driver writes the WAV file in the callback that gets espeak-ng's
+    "message terminated" event, on espeak-ng's thread; ``runAndWait`` only waits for it from the
+    second call of a process on (the first loop ends at once), and espeak-ng's thread is still
+    busy with that callback when ``runAndWait`` returns. So the engine read an empty or partly
+    written file now and then, said the phrase twice, and the next ``runAndWait``, which begins
+    by stopping the driver, cancelled the next phrase while espeak-ng still looked busy; a
+    phrase espeak-ng made in part changes what it says after (its noise and pauses carry
+    over). Under load (40 phrases in 12 fresh processes, 3 at a time, beside 3 busy loops on
+    2 cores) the same phrase came out up to 25 ms longer or shorter; waiting here, to the
+    sample the same."""
+    with contextlib.suppress(Exception):
+        if not type(engine.proxy._driver).__module__.endswith(".espeak"):
+            return
+        from pyttsx3.drivers import _espeak
+
+        deadline = time.monotonic() + IDLE_WAIT
+        while _espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.001)
 
 
 def _set_rate(engine: Any, rate: int) -> None:
