@@ -193,6 +193,8 @@ def test_bad_input_gives_one_clear_error_and_writes_nothing(
         assert not list(tmp_path.glob("fifo.*")), list(tmp_path.iterdir())
     for path in case.get("absent", []):
         assert not Path(expand(path, places)).exists(), path
+    for path in case.get("kept", []):  # a user's file the output named, left as it was
+        assert Path(expand(path, places)).read_bytes() == (CATALOGUE / "valid.yaml").read_bytes()
     leftovers = [p.name for p in tmp_path.rglob("*") if ".part" in p.name or "staging" in p.name]
     assert not leftovers, leftovers
 

@@ -12,6 +12,11 @@ from conftest import run_cli
 def test_validate_ok_and_bad(tmp_path: Path) -> None:
     code, out, _ = run_cli("validate", "back-strengthening")
     assert code == 0 and "OK, 'Back strengthening exercises', 5 exercises" in out
+    one = tmp_path / "one.yaml"
+    one.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    duration: 30\n",
+                   encoding="utf-8")
+    code, out, _ = run_cli("validate", str(one))
+    assert (code, out) == (0, f"{one}: OK, 'T', 1 exercise\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    reps: 15-12\n"
                    "    rep:\n      - hold: 3\n", encoding="utf-8")

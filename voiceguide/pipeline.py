@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import check_new_file, placed_together
-from .audio.encode import SAMPLE_RATE, find_ffmpeg
+from .audio.encode import FORMATS, SAMPLE_RATE, find_ffmpeg
 from .audio.options import SoundOptions
 from .engines import Engine, choose_engine, language_voice
 from .errors import EngineError, ExportError, InputError
@@ -253,9 +253,14 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
 def check_render_output(output: Path, fmt: str, inputs: Sequence[Path | None]) -> None:
     """Refuse, before anything is synthesized, a render whose audio or cue files would land
     on one of the ``inputs`` (the routine, a bundle, the music), a folder, a device or a named
-    pipe (an InputError)."""
+    pipe, or an existing file that is not audio voiceguide writes (``notes.txt``, another
+    routine: a render replaces only an earlier render) (an InputError)."""
     for path in (output, *cue_file_paths(output)):
         check_new_file(path, True, f"my-routine.{fmt}", inputs=inputs)
+    if output.suffix.lower().lstrip(".") not in FORMATS and output.is_file():
+        raise InputError(f"{output} already exists and is not an audio file voiceguide writes "
+                         f"(.{', .'.join(FORMATS)}); it is never written over.\n  Fix: give "
+                         f"an audio file name with -o, such as -o {output.stem}.{fmt}")
 
 
 def render(

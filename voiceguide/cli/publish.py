@@ -21,6 +21,7 @@ from .common import (
     build_options,
     cue_options,
     engine_option,
+    exercises,
     format_size,
     format_time,
     handle_errors,
@@ -108,7 +109,7 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
     folder = folder or Path(archive.slug(bundle_file.stem))
     done = archive.import_bundle(bundle_file, folder, force=force)
     click.echo(for_terminal(f"{done.folder / 'index.html'}  ('{done.routine.title}', "
-                            f"{len(done.routine.exercises)} exercises, {len(done.files)} files): "
+                            f"{exercises(len(done.routine.exercises))}, {len(done.files)} files): "
                             "open it in a browser to play"))
 
 

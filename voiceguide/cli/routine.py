@@ -29,6 +29,7 @@ from .common import (
     CHOICE_OPTIONS,
     build_options,
     cue_options,
+    exercises,
     fit_options,
     format_time,
     handle_errors,
@@ -245,7 +246,7 @@ def customize_command(routine: str, output: str, force: bool, interactive: bool,
     customized = variant_text_fields(loaded, customize(loaded, options.choices),
                                      title, description, changed=bool(args))
     write_variant(source, customized, target, derived, force=force)
-    click.echo(f"{target}  ({len(customized.exercises)} exercises, "
+    click.echo(f"{target}  ({exercises(len(customized.exercises))}, "
                f"{format_time(timeline.duration)})")
 
 
@@ -317,4 +318,4 @@ def validate(routine: str) -> None:
     loaded = load_routine(routine)
     check_work(customize(loaded), load_phrases(loaded.language))  # what render would say
     click.echo(for_terminal(f"{resolve(routine)}: OK, '{loaded.title}', "
-                            f"{len(loaded.exercises)} exercises"))
+                            f"{exercises(len(loaded.exercises))}"))
