@@ -74,10 +74,11 @@ def probe(path: Path) -> dict[str, Any]:
 
 
 def tags(path: Path) -> dict[str, str]:
-    """The file's tags as ffprobe reads them (stream and container), names lower-cased."""
+    """The file's tags as ffprobe reads them (audio stream and container; not a cover picture's
+    own title and comment), names lower-cased."""
     info = probe(path)
     found: dict[str, str] = {}
-    for part in ({**s.get("tags", {})} for s in info["streams"]):
+    for part in ({**s.get("tags", {})} for s in info["streams"] if s["codec_type"] == "audio"):
         found.update(part)
     found.update(info["format"].get("tags", {}))
     return {k.lower(): v for k, v in found.items()}
@@ -390,3 +391,24 @@ def check_rules(path: Path, timeline: Timeline, routine: Routine, clips: dict[st
     worst = check_runs_on_the_beat(envelope(samples, rate), runs, beat)
     check_clips_in_their_slots(samples, timeline, clips, rate=rate)
     return worst
+
+
+def edge_steps(samples: np.ndarray, rate: int = RATE, min_silence: float = 0.001,
+               ) -> list[tuple[float, float]]:
+    """Every step from or to digital silence: (time in seconds, level in dBFS) of the first
+    sample after and the last sample before each run of exact zeros at least ``min_silence``
+    seconds long (the file's own start and end count as silence)."""
+    zero = samples == 0
+    padded = np.concatenate([[True], zero, [True]]).astype(np.int8)
+    changes = np.flatnonzero(np.diff(padded))
+    starts, ends = changes[::2], changes[1::2]  # sound runs [start, end) between the zeros
+    run = max(1, round(min_silence * rate))
+    steps: list[tuple[float, float]] = []
+    for index, (lo, hi) in enumerate(zip(starts, ends)):
+        before = lo if index == 0 else lo - ends[index - 1]
+        after = samples.size - hi if index == len(starts) - 1 else starts[index + 1] - hi
+        if before >= run:
+            steps.append((lo / rate, 20 * float(np.log10(abs(samples[lo])))))
+        if after >= run:
+            steps.append(((hi - 1) / rate, 20 * float(np.log10(abs(samples[hi - 1])))))
+    return steps

@@ -58,9 +58,12 @@ def test_preview_json_and_table(small_routine_file: Path) -> None:
     assert set(data) >= {"title", "duration", "segments"}
     assert data["title"] == "Small test routine"
     assert data["segments"][-1]["end"] == data["duration"]
-    first = data["segments"][0]
+    lead_in, first = data["segments"][:2]  # half a second of silence, then the first words
+    assert lead_in == {"start": 0.0, "end": 0.5, "kind": "silence", "text": "",
+                       "exercise": None}
     assert set(first) == {"start", "end", "kind", "text", "exercise"}
     assert first["text"] == "Small test routine." and first["exercise"] is None
+    assert first["start"] == 0.5
     code, out, _ = run_cli("preview", str(small_routine_file))
     assert code == 0
     assert "Exercise 1 of 3: Leg lift." in out and "Total: " in out

@@ -190,6 +190,7 @@ class Routine:
     # built-in phrases overridden by the routine: key, and text or (singular, plural)
     phrases: tuple[tuple[str, str | tuple[str, str]], ...] = ()
     structure: tuple[Item, ...] = ()  # blocks and sections; () = the exercises in order
+    cover: Path | None = None  # cover art beside the routine file ('cover:')
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:

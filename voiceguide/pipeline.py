@@ -8,10 +8,10 @@ This is the Python API the CLI is a thin layer over::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .atomic import check_new_file, placed_together
 from .audio.encode import FORMATS, SAMPLE_RATE, find_ffmpeg
@@ -24,11 +24,15 @@ from .script.compile import compile_timeline
 from .script.cues import cue_file_paths, write_cue_files
 from .script.customize import Customization, customize
 from .script.limits import check_work
+from .script.padding import pad
 from .script.phrases import Phrases, load_phrases
+from .script.speech import load_speech
 from .share.archive import routine_from_bundle
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
+
+    from .audio.cover import Cover
 
 # The audio stage (numpy, pydub, the engines) is imported by the functions that make sound, so
 # that 'validate', 'preview --help' and the API's loading stay light.
@@ -63,6 +67,7 @@ class Options:
     cache_dir: Path | None = None
     strict: bool = False
     sound: SoundOptions = field(default_factory=SoundOptions)
+    cover: Path | None = None  # cover art (a square PNG/JPEG); the routine's 'cover:' otherwise
     # Processes speaking new phrases: 1 = this one; None = automatic, with worker processes when
     # there are many (the CLI's choice; a script doing this needs ``if __name__ == "__main__":``).
     jobs: int | None = 1
@@ -79,6 +84,7 @@ class Plan:
     engine: str = ""  # the engine that spoke (its name or id)
     voice: str | None = None  # and its voice (None: the engine's default)
     auto: bool = False  # whether ``auto`` chose that engine
+    cover: Cover | None = None  # the checked cover art; None: a generated one
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ def prepare(
 ) -> Plan:
     """Load and customize the routine, synthesize its phrases, and compile its timeline."""
     from .audio.cache import PhraseCache, default_cache_dir
+    from .audio.cover import load_cover
     from .audio.sounds import arrange
     from .audio.synthesize import synthesize
 
@@ -111,10 +118,16 @@ def prepare(
     if not isinstance(routine, Routine):
         routine = load_routine(routine)
     routine = customize(routine, options.choices)
+    cover_path = options.cover or routine.cover
+    cover = load_cover(cover_path) if cover_path is not None else None  # checked before speech
     phrases = load_phrases(routine.language).for_routine(routine)
     texts = check_work(routine, phrases).texts  # the caps on work, before any synthesis
+    # what the engine is handed: notation said as meant ("2-3 mins" → "2 to 3 minutes"); the
+    # timeline keeps the written text, and the cache is keyed by the spoken one
+    rules = load_speech(routine.language)
+    distinct = list(dict.fromkeys(rules.spoken(text) for text in texts))
     if on_count is not None:
-        on_count(len(texts))
+        on_count(len(distinct))
     # Worker processes can only recreate an engine voiceguide created itself (by its name).
     engine_name, auto = None, False
     if engine is None:
@@ -123,16 +136,21 @@ def prepare(
     voice = options.voice or default_voice(engine, phrases)
     rate = options.rate or default_rate(engine, phrases)
     cache = PhraseCache(options.cache_dir or default_cache_dir()) if options.cache else None
-    clips = synthesize(texts, engine, voice=voice, rate=rate, language=routine.language,
-                       cache=cache, progress=progress, engine_name=engine_name,
-                       jobs=options.jobs)
+
+    def speak(written: Iterable[str], **how: Any) -> dict[str, AudioSegment]:
+        """A clip for each written text, synthesized from its spoken form."""
+        spoken = {text: rules.spoken(text) for text in written}
+        said = synthesize(list(dict.fromkeys(spoken.values())), engine, voice=voice, rate=rate,
+                          language=routine.language, cache=cache, **how)
+        return {text: said[form] for text, form in spoken.items()}
+
+    clips = speak(texts, progress=progress, engine_name=engine_name, jobs=options.jobs)
 
     def measure(text: str) -> float:
         """The clip's length (seconds); a text known only from the real timeline (a
         "{total_minutes}" filled in with the real minutes) is synthesized when first met."""
         if text not in clips:
-            clips.update(synthesize([text], engine, voice=voice, rate=rate,
-                                    language=routine.language, cache=cache, jobs=1))
+            clips.update(speak([text], jobs=1))
         return len(clips[text].raw_data) / 2 / SAMPLE_RATE
 
     timeline = compile_timeline(routine, phrases, measure)
@@ -142,7 +160,8 @@ def prepare(
                          + "\n  Fix: lengthen those phases in the routine, shorten the cues, "
                          "or speak faster (--rate)")
     timeline = arrange(timeline, phrases, options.sound.cues, options.sound.chimes)
-    return Plan(routine, timeline, clips, options, engine_name or engine.id, voice, auto)
+    timeline = pad(timeline, options.sound.lead_in, options.sound.tail)
+    return Plan(routine, timeline, clips, options, engine_name or engine.id, voice, auto, cover)
 
 
 def default_voice(engine: Engine, phrases: Phrases) -> str | None:
@@ -226,7 +245,9 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
     """Mix and export a prepared plan into ``output``; with ``cue_files``, write the cue sheet
     (``<name>.cues.json``) and the WebVTT transcript (``<name>.vtt``) beside it."""
     from .audio.cache import default_cache_dir
+    from .audio.cover import generate
     from .audio.master import master
+    from .audio.tags import write_tags
 
     path = Path(output)
     written = cue_file_paths(path) if cue_files else ()
@@ -236,8 +257,10 @@ def render_plan(plan: Plan, output: str | Path, fmt: str = "mp3",
     drafts: list[Path] = []
     try:
         with placed_together([path, *written]) as drafts:
-            master(plan.timeline, plan.clips, drafts[0], fmt, tags_for(plan.routine),
-                   options.sound, cache)
+            tags = tags_for(plan.routine)
+            master(plan.timeline, plan.clips, drafts[0], fmt, tags, options.sound, cache)
+            write_tags(drafts[0], fmt, tags, plan.timeline.chapters,
+                       plan.cover or generate(plan.routine.title, plan.routine.author or ""))
             if cue_files:
                 write_cue_files(plan.timeline, path, plan.routine, (drafts[1], drafts[2]))
     except ExportError as exc:  # name the file the user asked for, not its hidden draft

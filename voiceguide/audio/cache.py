@@ -24,7 +24,9 @@ from ..atomic import read_bounded
 from ..errors import InputError, VoiceguideError
 from ..format.load import MAX_TEXT_CHARS
 
-CACHE_FORMAT = 2  # bump when the stored clips change (2: clips spoken at a lost --rate)
+# bump when the stored clips change (2: clips spoken at a lost --rate; 4: faded edges, cut to
+# their first and last sample that is not zero)
+CACHE_FORMAT = 4
 TRACK_FORMAT = (22050, 2, 1)  # frame rate, sample width, channels of every stored clip
 WAV_HEADER_ROOM = 4096  # bytes of RIFF header and chunks before the samples
 SECONDS_PER_CHAR = 0.3

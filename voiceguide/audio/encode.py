@@ -25,6 +25,7 @@ CHANNELS = 1
 FORMATS = ("mp3", "m4a", "opus", "wav")
 MUXERS = {"mp3": "mp3", "m4a": "ipod", "opus": "opus", "wav": "wav"}
 OPUS_RATE = 48000  # the only rate voiceguide feeds Opus (it accepts 8/12/16/24/48 kHz)
+OPUS_BITRATE = {1: "32k", 2: "64k"}  # by channel count
 
 
 def codec_options(fmt: str, sample_rate: int, channels: int) -> list[str]:
@@ -39,7 +40,9 @@ def codec_options(fmt: str, sample_rate: int, channels: int) -> list[str]:
         # the fast coder: 3x quicker than ffmpeg's default (twoloop), 60x realtime here
         return ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k" if wide else "64k"]
     if fmt == "opus":
-        return ["-c:a", "libopus", "-b:a", "96k" if wide else "48k"]
+        # Opus is fed 48 kHz always, so its rate follows the channels only: 32 kb/s mono is
+        # fullband for speech (README: sizes, and the speech band's error against the WAV)
+        return ["-c:a", "libopus", "-b:a", OPUS_BITRATE[min(channels, 2)]]
     return ["-c:a", "pcm_s16le"]
 
 FFMPEG_HINT = {

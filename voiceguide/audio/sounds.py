@@ -62,7 +62,9 @@ def tone(name: str, sample_rate: int) -> np.ndarray:
         if frequency >= sample_rate / 2:
             continue
         local = np.maximum(t - delay, 0.0)
-        attack = np.clip(local / 0.003, 0.0, 1.0)  # 3 ms attack: no click
+        # a 3 ms raised-cosine attack from exactly zero: no step from silence (a linear one
+        # starts about -48 dBFS at full level)
+        attack = (1 - np.cos(np.pi * np.clip(local / 0.003, 0.0, 1.0))) / 2
         out += (t >= delay) * amplitude * attack * np.exp(-local / decay) \
             * np.sin(2 * np.pi * frequency * local)
     fade = round(out.size * TAIL)  # die away smoothly over the last fifth

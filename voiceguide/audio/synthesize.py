@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+import numpy as np
 from pydub import AudioSegment
 from pydub.utils import audioop, ratio_to_db
 
@@ -29,6 +30,12 @@ from .encode import CHANNELS, SAMPLE_RATE
 SAMPLE_WIDTH = 2
 TRIM_THRESHOLD_DBFS = -50.0
 FULL_SCALE = 2 ** (8 * SAMPLE_WIDTH - 1)
+# seconds of raised-cosine fade at each end of a clip: a cut from digital silence straight into
+# speech steps by up to -26 dBFS and clicks on headphones (audible above about -50 dBFS, field
+# notes); a few ms remove the step and leave the onset where it was (the fade-in is inside the
+# clip and its speech starts at the trim point, below -50 dBFS)
+FADE_IN = 0.003
+FADE_OUT = 0.005
 
 # Uncached phrases from which worker processes pay for their start-up on a 2-core machine
 # (scripts/bench.py --break-even: 30 phrases 0.34 s alone, 0.36 s with 2 workers; 40: 0.46/0.40;
@@ -78,9 +85,25 @@ def trim(clip: AudioSegment) -> AudioSegment:
     return clip[lead: len(clip) - tail]
 
 
+def fade_edges(clip: AudioSegment) -> AudioSegment:
+    """The clip (track format) from its first to its last sample that is not zero (an engine may
+    cut to digital silence inside the last millisecond that ``trim`` keeps), with a raised-cosine
+    fade in over ``FADE_IN`` and out over ``FADE_OUT`` seconds, from and to exactly zero: no step
+    from or to digital silence."""
+    samples = np.frombuffer(clip.raw_data, dtype="<i2").astype(np.float64)
+    sound = np.flatnonzero(samples)
+    samples = samples[sound[0]: sound[-1] + 1] if sound.size else samples[:0]
+    for seconds, edge in ((FADE_IN, slice(None)), (FADE_OUT, slice(None, None, -1))):
+        size = min(samples.size, round(seconds * SAMPLE_RATE) + 1)
+        ramp = (1 - np.cos(np.linspace(0.0, np.pi, size, endpoint=False))) / 2
+        samples[edge][:size] *= ramp
+    return _pcm(np.round(samples).astype("<i2").tobytes())
+
+
 def speak(engine: Engine, text: str, voice: str | None, rate: int | None) -> AudioSegment:
-    """One phrase, in the track's format and trimmed; an error if it is silence only."""
-    clip = trim(engine.synthesize(text, voice, rate))
+    """One phrase, in the track's format, trimmed and faded at its edges; an error if it is
+    silence only."""
+    clip = fade_edges(trim(engine.synthesize(text, voice, rate)))
     if len(clip) == 0:
         raise EngineError(f"the speech engine ({engine.id}) produced only silence for "
                           f"{text!r}.\n  Fix: reword that text, or try another voice "

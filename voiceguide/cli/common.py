@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import config, pipeline
-from ..audio.options import CUE_MODES, DUCK_DB
+from ..audio.options import CUE_MODES, DUCK_DB, LEAD_IN, TAIL
 from ..engines import AUTO, ENGINE_ENV, engine_names
 from ..errors import InputError, VoiceguideError
 from ..format.text import for_terminal
@@ -167,7 +167,14 @@ def show_engine(plan: pipeline.Plan) -> None:
 
 
 def cue_options(func: F) -> F:
-    """``--cues`` and ``--no-chimes``, shared by ``render`` and ``preview``."""
+    """``--cues``, ``--no-chimes``, ``--lead-in`` and ``--tail``, shared by ``render`` and
+    ``preview``."""
+    func = click.option("--tail", type=click.FloatRange(0, 10), default=TAIL, show_default=True,
+                        metavar="S", help="Seconds of silence at least after the last sound.")(func)
+    func = click.option("--lead-in", type=click.FloatRange(0, 10), default=LEAD_IN,
+                        show_default=True, metavar="S",
+                        help="Seconds of silence before the first word (players often swallow "
+                        "the start of a file).")(func)
     func = click.option("--no-chimes", is_flag=True,
                         help="No chime at each exercise's start and end, no bell at the end.")(func)
     return click.option("--cues", type=click.Choice(CUE_MODES), default="voice",
@@ -189,6 +196,9 @@ def mix_options(func: F) -> F:
                      help="Integrated loudness target (default -16 stereo, -19 mono)."),
         click.option("--channels", type=click.Choice(["1", "2"]), default=None,
                      help="Mono or stereo (default: mono, stereo with --music)."),
+        click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     metavar="FILE", help="Cover art: a square PNG or JPEG of 1400-3000 px "
+                     "(default: the routine's 'cover:', else the title on a colour)."),
     ]
     for option in reversed(options):
         func = option(func)

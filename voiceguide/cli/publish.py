@@ -45,8 +45,9 @@ from .common import (
 @mix_options
 @handle_errors
 def bundle_command(routine: str, output: str | None, force: bool, levels: str | None, cues: str,
-                   no_chimes: bool, music: Path | None, duck: float, loudness: float | None,
-                   channels: str | None, **kwargs: Any) -> None:
+                   no_chimes: bool, lead_in: float, tail: float, music: Path | None, duck: float,
+                   loudness: float | None, channels: str | None, cover: Path | None,
+                   **kwargs: Any) -> None:
     """Pack ROUTINE and a player page into one zip to share.
 
     The zip holds the routine as rendered (options applied), the MP3, its cue sheet and
@@ -65,7 +66,8 @@ def bundle_command(routine: str, output: str | None, force: bool, levels: str | 
                                "of them")
     options = replace(build_options(**kwargs), sound=SoundOptions(
         cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
-        duck=duck, loudness=loudness, channels=int(channels) if channels else None))
+        duck=duck, loudness=loudness, channels=int(channels) if channels else None,
+        lead_in=lead_in, tail=tail), cover=cover)
     source = resolve(routine)
     folder = Path(str(config.settings({})["output"].value)).expanduser()
     name = f"{archive.slug(source.stem)}.zip"

@@ -58,8 +58,9 @@ from .common import (
 @mix_options
 @handle_errors
 def render(routines: tuple[str, ...], output: str | None, output_dir: Path | None,
-           fmt: str | None, no_cue_files: bool, cues: str, no_chimes: bool, music: Path | None,
-           duck: float, loudness: float | None, channels: str | None, **kwargs: Any) -> None:
+           fmt: str | None, no_cue_files: bool, cues: str, no_chimes: bool, lead_in: float,
+           tail: float, music: Path | None, duck: float, loudness: float | None,
+           channels: str | None, cover: Path | None, **kwargs: Any) -> None:
     """Render each ROUTINE into one audio file. Several routines, or a folder of them, are
     rendered in one call (encoded side by side, one per core) into --output-dir.
 
@@ -70,7 +71,8 @@ def render(routines: tuple[str, ...], output: str | None, output_dir: Path | Non
     """
     options = replace(build_options(**kwargs), sound=SoundOptions(
         cues=cues, chimes=not no_chimes, music=music,  # type: ignore[arg-type]
-        duck=duck, loudness=loudness, channels=int(channels) if channels else None))
+        duck=duck, loudness=loudness, channels=int(channels) if channels else None,
+        lead_in=lead_in, tail=tail), cover=cover)
     source = resolve(routines[0])
     find_ffmpeg()  # before any speech is synthesized: a missing ffmpeg is known at once
     settings = config.settings({})
@@ -131,7 +133,7 @@ def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
 @fit_options
 @handle_errors
 def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool, cues: str,
-            no_chimes: bool, **kwargs: Any) -> None:
+            no_chimes: bool, lead_in: float, tail: float, **kwargs: Any) -> None:
     """Show the timeline of ROUTINE, the length of each exercise and the total, without
     rendering.
 
@@ -141,7 +143,7 @@ def preview(routine: str, as_json: bool, max_minutes: float | None, apply: bool,
     """
     loaded = load_routine(routine)
     options = replace(build_options(**kwargs), sound=SoundOptions(
-        cues=cues, chimes=not no_chimes))  # type: ignore[arg-type]
+        cues=cues, chimes=not no_chimes, lead_in=lead_in, tail=tail))  # type: ignore[arg-type]
     say = functools.partial(click.echo, err=as_json)
     options = fit_time(loaded, options, max_minutes, apply, say)
     timeline = pipeline.preview(loaded, options)

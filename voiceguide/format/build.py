@@ -115,7 +115,23 @@ class Builder(Reader):
             kind=read("kind"),
             phrases=phrases,
             structure=() if flat else tuple(structure),
+            cover=self.cover(keys, source),
         )
+
+    def cover(self, keys: dict[str, Node], source: Path | None) -> Path | None:
+        """The cover image, a path relative to the routine's folder that stays inside it (its
+        content is checked when a file is rendered)."""
+        name: str | None = self.read(keys, ROUTINE, "cover", "")
+        if name is None:
+            return None
+        folder = (source.parent if source is not None else Path.cwd()).resolve()
+        path = (folder / name).resolve()
+        if Path(name).is_absolute() or not path.is_relative_to(folder):
+            self.report(self.error(keys["cover"], f"'cover' must name a file in the routine's "
+                                   f"folder, not {name!r}", hint="put the image beside the "
+                                   "routine and write its name, such as 'cover: cover.png'"))
+            return None
+        return path
 
     def items(self, node: Node, where: str, allowed: tuple[str, ...], rounds: int
               ) -> list[Item]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -281,7 +280,7 @@ class Reader:
         text = " ".join(str(value).split())
         if not text:
             raise self.error(node, f"'{where}' is empty", hint="write the text, or remove the key")
-        if not any(char.isalnum() or unicodedata.category(char) == "So" for char in text):
+        if not any(char.isalnum() for char in text):  # '✓' or '→' alone: the voice says nothing
             raise self.error(node, f"'{where}' has nothing to say: {text!r} has no letters or "
                              "digits", hint="write words, or remove the key")
         if len(text) > MAX_TEXT_CHARS:

@@ -135,6 +135,8 @@ ROUTINE = Mapping("routine", "Routine", "A whole session: what is said before, t
         of=("exercise", "block", "section", "repeat"), min_items=1),
     Key("derived_from", "text", "For a saved variant: the source file and the options that made "
         "it (`voiceguide customize` writes it)."),
+    Key("cover", "text", "Cover art for the rendered file: a square PNG or JPEG of 1400 to 3000 "
+        "px beside the routine (default: the title on a colour).", example="cover.png"),
 ))
 
 DEFAULTS = Mapping("defaults", "Defaults", "Timings shared by every exercise unless an exercise "

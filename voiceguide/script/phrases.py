@@ -102,7 +102,7 @@ def phrases_dir() -> Path:
 
 
 def available_languages() -> list[str]:
-    return sorted(p.stem for p in phrases_dir().glob("*.yaml"))
+    return sorted(p.stem for p in phrases_dir().glob("*.yaml") if "." not in p.stem)
 
 
 def load_phrases(language: str = "en") -> Phrases:

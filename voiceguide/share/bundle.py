@@ -29,6 +29,7 @@ from ..model import Level, Routine
 from ..pipeline import load_routine
 from ..script.customize import customize
 from ..script.phrases import phrases_dir
+from ..script.speech import speech_path
 from ..script.variant import write_variant
 from .archive import slug
 from .player import Track, player_page
@@ -49,18 +50,24 @@ def voiceguide_version() -> str:
 
 
 def render_key(source: Path, options: pipeline.Options) -> str:
-    """A hash of everything a render depends on: the routine file, the options, the phrase file,
-    the speech engine and its version, and voiceguide's version."""
+    """A hash of everything a render depends on: the routine file, the options, the phrase file
+    and its speech rules, the cover, the speech engine and its version, and voiceguide's
+    version."""
     routine = load_routine(source)
     engine = choose_engine(options.engine, routine.language, options.voice).engine
     phrase_file = phrases_dir() / f"{routine.language}.yaml"
     music = options.sound.music
+    speech = speech_path(routine.language)
+    cover = options.cover or routine.cover
     fields = [
         RENDER_FORMAT, voiceguide_version(), source.read_bytes().hex(),
         repr(replace(options, cache=True, cache_dir=None)),
         engine.id, engine.version(),
         phrase_file.read_text(encoding="utf-8") if phrase_file.is_file() else None,
         [str(music), music.stat().st_size, music.stat().st_mtime_ns] if music else None,
+        speech.read_text(encoding="utf-8") if speech is not None else None,
+        [str(cover), cover.stat().st_size, cover.stat().st_mtime_ns]
+        if cover is not None and cover.is_file() else None,
     ]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
