@@ -117,8 +117,8 @@ def test_a_given_cover_is_embedded_as_it_is(tmp_path: Path, small_routine_file: 
     routine = tmp_path / "with-cover.yaml"
     routine.write_text("cover: cover.jpg\n" + small_routine_file.read_text(encoding="utf-8"),
                        encoding="utf-8")
-    code, _, err = run_cli("render", str(routine), "-o", str(out), "--format", "m4a",
-                           "--no-cue-files")
+    out = tmp_path / "out.m4a"
+    code, _, err = run_cli("render", str(routine), "-o", str(out), "--no-cue-files")
     assert code == 0, err
     mp4 = MP4(out)
     assert mp4.tags is not None and bytes(mp4.tags["covr"][0]) == cover.read_bytes()
