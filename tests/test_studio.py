@@ -249,6 +249,13 @@ def test_requests_without_the_token_or_from_another_site_are_refused(
     assert request(studio, "/api/library", {**good, "Host": f"evil.example:{port}"}) == 403
     assert request(studio, "/api/library", {"Cookie": cookie,
                                             "Sec-Fetch-Site": "cross-site"}) == 403
+    # another port of 127.0.0.1 is the same site: its pages get the cookie, never an answer
+    assert request(studio, "/api/library", {"Cookie": cookie,
+                                            "Sec-Fetch-Site": "same-site"}) == 403
+    assert request(studio, "/play/x/", {"Cookie": cookie, "Sec-Fetch-Site": "same-site"}) == 403
+    assert request(studio, "/api/library", {"Cookie": cookie,
+                                            "Sec-Fetch-Site": "same-origin"}) == 200
+    assert request(studio, "/", {"Cookie": cookie, "Sec-Fetch-Site": "none"}) == 200
     new = {"title": "From elsewhere"}
     assert request(studio, "/api/new", {"Cookie": cookie}, new) == 403  # no header
     assert request(studio, "/api/new", {**good, "Origin": "null"}, new) == 403
@@ -267,6 +274,26 @@ def test_requests_without_the_token_or_from_another_site_are_refused(
     # the same limit as the CLI: a routine of more than 1 MB is refused
     big = {"name": "big.yaml", "text": "title: x\n" + "#" * 1_100_000, "base_hash": None}
     assert request(studio, "/api/save", good, big) == 400
+
+
+def test_a_whole_number_typed_in_a_range_field_is_that_number(browser: Browser,
+                                                                studio: server.Running) -> None:
+    """Reps start as a range (10-12) in a new exercise: typing 10 there means 10 reps."""
+    page, errors = open_studio(browser, studio, PHONE)
+    page.fill("#new-title", "Counted")
+    page.click("text=New from scratch")
+    wait_until(page, "document.getElementById('total').dataset.seconds")
+    before = checked(page)
+    page.locator(f"{field('exercises.0')} select.kind").select_option(label="reps")
+    wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
+    edit(page, f"{field('exercises.0.reps')} input", "10")
+    assert issue_text(page, "exercises.0.reps") == ""
+    assert "    reps: 10\n" in page.evaluate("window.studio.state.text")
+    edit(page, f"{field('exercises.0.reps')} input", "8-10")
+    assert issue_text(page, "exercises.0.reps") == ""
+    assert "    reps: 8-10\n" in page.evaluate("window.studio.state.text")
+    assert errors == []
+    page.close()
 
 
 SMALL_TWO = """\

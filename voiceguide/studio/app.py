@@ -8,7 +8,7 @@ Safety (the studio can write and delete files, so only its own page may drive it
   CORS preflight, which is never granted (CSRF);
 - the Host header must be 127.0.0.1 or localhost with the studio's port (DNS rebinding), and an
   Origin header, when sent, must be the studio's own (cross-site requests are refused, as are
-  those Fetch Metadata marks ``cross-site``);
+  those Fetch Metadata marks ``cross-site`` or ``same-site``: another port of 127.0.0.1);
 - files are named by a bare name inside the folder (``files.Folder``); request bodies are
   limited to the routine file limit and JSON only; every page has a strict
   Content-Security-Policy (own scripts and styles only, no inline script, no network elsewhere).
@@ -145,7 +145,9 @@ class Guard:
         origin = headers.get("origin")
         if origin is not None and origin not in studio.origins:
             return "request from another site refused"
-        if headers.get("sec-fetch-site") == "cross-site":
+        # only the studio's own page ("same-origin") or the address typed or opened ("none");
+        # "same-site" is another port of 127.0.0.1, whose page gets the cookie too
+        if headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}:
             return "request from another site refused"
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = query.get("token", [""])[0] if scope["path"] == "/" else ""

@@ -299,7 +299,12 @@ export class Form {
         ? el("textarea", { name: pathKey(path), rows: Math.min(6, Math.max(2, Math.ceil(text.length / 60))) })
         : el("input", { type: "text", name: pathKey(path), value: text, placeholder: s.examples?.[0] ?? "" });
       if (long) control.value = text;
-      control.addEventListener("input", () => this.set(path, control.value));
+      // a whole number typed where a range is asked ("10" in reps 10-12) is the number 10
+      const range = s.pattern && s.pattern.includes("\\d") ? new RegExp(s.pattern) : null;
+      control.addEventListener("input", () => {
+        const typed = control.value;
+        this.set(path, range && !range.test(typed) && /^\s*\d+\s*$/.test(typed) ? Number(typed) : typed);
+      });
     }
     return this.row(s, path, key, required, control);
   }
