@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from voiceguide.format.text import counted
+
 from audio_checks import RATE, decode
 from conftest import run_cli
 
@@ -17,6 +19,7 @@ def test_validate_ok_and_bad(tmp_path: Path) -> None:
                    encoding="utf-8")
     code, out, _ = run_cli("validate", str(one))
     assert (code, out) == (0, f"{one}: OK, 'T', 1 exercise\n")
+    assert [counted(n, "routine") for n in (0, 1, 2)] == ["0 routines", "1 routine", "2 routines"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    reps: 15-12\n"
                    "    rep:\n      - hold: 3\n", encoding="utf-8")

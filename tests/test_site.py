@@ -194,6 +194,9 @@ def test_site_command_and_its_errors(library: tuple[Path, Path, Site], tmp_path:
     assert "…" not in err  # progress lines only on a terminal
     code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "x"), "--base-url", "example")
     assert code == 2 and "--base-url 'example' is not the web address" in err
+    code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "x"), "--base-url",
+                           "https://jane:secret@example.org/")
+    assert code == 2 and "holds a user name or password" in err and not (tmp_path / "x").exists()
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "a.yaml").write_text(SMALL, encoding="utf-8")

@@ -285,11 +285,6 @@ def show_warnings(timeline: Timeline) -> None:
         click.echo(f"Warning: {for_terminal(warning)}", err=True)
 
 
-def exercises(count: int) -> str:
-    """``1 exercise``, ``5 exercises``."""
-    return f"{count} exercise" if count == 1 else f"{count} exercises"
-
-
 def format_size(size: int) -> str:
     """``512 B``, ``3.4 MB``."""
     value = float(size)

@@ -7,11 +7,11 @@ import click
 from .. import config
 from ..engines import choose_engine
 from ..format.load import list_templates
+from ..format.text import counted
 from ..pipeline import load_routine
 from ..script.cues import clock
 from .common import (
     engine_option,
-    exercises,
     format_size,
     handle_errors,
 )
@@ -77,7 +77,7 @@ def templates() -> None:
         routine = customize(load_routine(path))
         timeline = compile_timeline(routine, load_phrases(routine.language), estimate_speech)
         click.echo(f"{path.stem:<20} {routine.kind:<11} {clock(timeline.duration):>6}  "
-                   f"{routine.title} ({exercises(len(routine.exercises))})")
+                   f"{routine.title} ({counted(len(routine.exercises), 'exercise')})")
 
 
 def estimate_speech(text: str) -> float:

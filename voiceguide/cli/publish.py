@@ -12,7 +12,7 @@ import click
 from .. import config, pipeline
 from ..atomic import check_new_file, output_path
 from ..audio.options import SoundOptions
-from ..format.text import for_terminal
+from ..format.text import counted, for_terminal
 from ..model import LEVELS
 from ..pipeline import resolve
 from ..script.customize import Customization
@@ -21,7 +21,6 @@ from .common import (
     build_options,
     cue_options,
     engine_option,
-    exercises,
     format_size,
     format_time,
     handle_errors,
@@ -111,8 +110,8 @@ def import_command(bundle_file: Path, folder: Path | None, force: bool) -> None:
     folder = folder or Path(archive.slug(bundle_file.stem))
     done = archive.import_bundle(bundle_file, folder, force=force)
     click.echo(for_terminal(f"{done.folder / 'index.html'}  ('{done.routine.title}', "
-                            f"{exercises(len(done.routine.exercises))}, {len(done.files)} files): "
-                            "open it in a browser to play"))
+                            f"{counted(len(done.routine.exercises), 'exercise')}, "
+                            f"{len(done.files)} files): open it in a browser to play"))
 
 
 @click.command("site")
@@ -170,8 +169,9 @@ def site_command(routines: Path, output: Path, base_url: str, title: str | None,
     for episode in built.episodes:
         state = "up to date" if episode.render.reused else "rendered"
         click.echo(f"{episode.slug + '/':<28} {format_time(episode.duration):>8}  {state}")
-    click.echo(f"{output / 'index.html'}, {output / 'feed.xml'}: {len(built.episodes)} routines, "
-               f"{len(built.rendered)} rendered, {len(built.written)} files written")
+    click.echo(f"{output / 'index.html'}, {output / 'feed.xml'}: "
+               f"{counted(len(built.episodes), 'routine')}, {len(built.rendered)} rendered, "
+               f"{len(built.written)} files written")
 
 
 @click.command("serve")

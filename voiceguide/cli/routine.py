@@ -19,7 +19,7 @@ from ..audio.options import SoundOptions
 from ..errors import InputError
 from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SETS
 from ..format.text import check as check_text
-from ..format.text import for_terminal
+from ..format.text import counted, for_terminal
 from ..model import Hold, Routine
 from ..pipeline import load_routine, resolve
 from ..script.customize import MAX_HOLD, Customization, changes, customize, describe
@@ -29,7 +29,6 @@ from .common import (
     CHOICE_OPTIONS,
     build_options,
     cue_options,
-    exercises,
     fit_options,
     format_time,
     handle_errors,
@@ -248,7 +247,7 @@ def customize_command(routine: str, output: str, force: bool, interactive: bool,
     customized = variant_text_fields(loaded, customize(loaded, options.choices),
                                      title, description, changed=bool(args))
     write_variant(source, customized, target, derived, force=force)
-    click.echo(f"{target}  ({exercises(len(customized.exercises))}, "
+    click.echo(f"{target}  ({counted(len(customized.exercises), 'exercise')}, "
                f"{format_time(timeline.duration)})")
 
 
@@ -262,9 +261,8 @@ def variant_text_fields(source: Routine, customized: Routine, title: str | None,
             check_text(text, option)
     if description is None and changed and source.description is not None:
         names = ", ".join(e.name for e in customized.exercises)
-        count = len(customized.exercises)
-        description = (f"Adapted from '{source.title}': {count} exercise"
-                       f"{'' if count == 1 else 's'} ({names}).")
+        count = counted(len(customized.exercises), 'exercise')
+        description = f"Adapted from '{source.title}': {count} ({names})."
     return replace(customized, title=title or customized.title,
                    description=description if description is not None
                    else customized.description)
@@ -320,4 +318,4 @@ def validate(routine: str) -> None:
     loaded = load_routine(routine)
     check_work(customize(loaded), load_phrases(loaded.language))  # what render would say
     click.echo(for_terminal(f"{resolve(routine)}: OK, '{loaded.title}', "
-                            f"{exercises(len(loaded.exercises))}"))
+                            f"{counted(len(loaded.exercises), 'exercise')}"))

@@ -26,6 +26,11 @@ FIX = ("delete it; in YAML or TOML it usually comes from an escape in double quo
        "\"\\e\", \"\\x01\", \"\\u001b\" or \"\\uD800\"")
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 exercise``, ``5 exercises``: ``count`` and ``noun`` (singular; plural with an s)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def describe(char: str) -> str:
     """``U+001B (ESC, a control character)`` and the like."""
     code = ord(char)

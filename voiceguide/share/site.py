@@ -40,6 +40,7 @@ from .. import pipeline
 from ..atomic import atomic_path, write_text
 from ..errors import InputError
 from ..format.text import check as check_text
+from ..format.text import counted
 from ..model import Routine
 from ..pipeline import load_routine
 from ..script.cues import clock
@@ -97,7 +98,8 @@ class Site:
 
 
 def check_base_url(url: str) -> str:
-    """``url`` with a trailing slash, or an InputError if it is not an absolute http(s) URL."""
+    """``url`` with a trailing slash, or an InputError if it is not an absolute http(s) URL
+    or holds a user name or password."""
     check_text(url, "--base-url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or \
@@ -105,6 +107,10 @@ def check_base_url(url: str) -> str:
         raise InputError(f"--base-url {url!r} is not the web address of the site.\n  Fix: give "
                          "the address the SITE folder will be published at, such as "
                          "--base-url https://example.org/routines/")
+    if "@" in parts.netloc:  # https://user:password@host/: every subscriber would read it
+        raise InputError(f"--base-url {url!r} holds a user name or password (before '@'), "
+                         "which the feed and the pages would publish.\n  Fix: give the "
+                         "public address without it, such as --base-url https://example.org/")
     return url if url.endswith("/") else url + "/"
 
 
@@ -285,7 +291,7 @@ def _channel(episodes: list[Episode], channel: Channel) -> Channel:
     return Channel(
         title=channel.title or DEFAULT_TITLE,
         description=channel.description
-        or f"{len(episodes)} voice-guided exercise routines, made with voiceguide.",
+        or f"{counted(len(episodes), 'voice-guided exercise routine')}, made with voiceguide.",
         author=channel.author or (authors.pop() if len(authors) == 1 else "voiceguide"),
         language=channel.language or max(set(languages), key=languages.count),
         image=channel.image,
@@ -297,7 +303,7 @@ def _channel(episodes: list[Episode], channel: Channel) -> Channel:
 def _describe(routine: Routine, duration: float) -> str:
     names = ", ".join(e.name for e in routine.exercises)
     about = f"{routine.description} " if routine.description else ""
-    return f"{about}{clock(duration)}, {len(routine.exercises)} exercises: {names}."
+    return f"{about}{clock(duration)}, {counted(len(routine.exercises), 'exercise')}: {names}."
 
 
 def podcast_guid(feed_url: str) -> uuid.UUID:
@@ -401,7 +407,7 @@ def index_page(episodes: list[Episode], channel: Channel, base: str) -> str:
         items.append(
             f'<li><h2><a href="{quote(episode.slug)}/">{html.escape(routine.title)}</a></h2>'
             f'<p class="meta">{clock(episode.duration)} · '
-            f"{len(routine.exercises)} exercises{by}</p>{about}"
+            f"{counted(len(routine.exercises), 'exercise')}{by}</p>{about}"
             f'<p class="meta">{exercises}</p></li>')
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(info.language or "en")}">\n<head>\n'
