@@ -32,7 +32,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,8 +106,8 @@ def phrase_set(language: str, wording: dict[str, str] | None = None) -> list[Phr
             return text
 
     base = load_phrases(language)
-    phrases = Recording(base.language, base.voice, {**base.templates, **(wording or {})},
-                        base.numbers)
+    phrases = Recording(**{f.name: getattr(base, f.name) for f in fields(base)})
+    phrases = replace(phrases, templates={**base.templates, **(wording or {})})
     own, seed = [], None
     for path in sorted(templates_dir().glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
