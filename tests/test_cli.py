@@ -88,3 +88,21 @@ def test_templates_and_voices() -> None:
     assert code == 0 and "gmw/en-us" in out
     code, _, err = run_cli("render", "back-strengthening", "--voice", "xx-nonexistent")
     assert code == 1 and "no voice 'xx-nonexistent'" in err and "voiceguide voices" in err
+
+
+def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path: Path) -> None:
+    """A routine's file name is not checked like its text: what names it is escaped when shown
+    (an OSC sequence would retitle the terminal, a CSI one clear it)."""
+    routine = tmp_path / "esc\x1b]0;owned\x07\x1b[2J.yaml"
+    routine.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    duration: 10\n",
+                       encoding="utf-8")
+    code, out, err = run_cli("render", str(routine), "--engine", "pyttsx3", "-o",
+                             f"{tmp_path}/out/")
+    assert code == 0 and "\x1b" not in out + err and "\x07" not in out + err
+    assert "esc\\x1b]0;owned\\x07\\x1b[2J.mp3  (0:" in out
+    assert (tmp_path / "out" / f"{routine.stem}.mp3").is_file()
+    plain = tmp_path / "plain.yaml"
+    plain.write_bytes(routine.read_bytes())
+    code, out, err = run_cli("customize", str(plain), "--level", "easy", "-o",
+                             f"{tmp_path}/v\x1b[2J.yaml")
+    assert code == 0 and "\x1b" not in out + err and "v\\x1b[2J.yaml  (1 exercise, 0:" in out

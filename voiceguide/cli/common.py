@@ -257,7 +257,7 @@ def progress_lines() -> Callable[[str], None] | None:
     None (nothing said) when stderr is a pipe or a file, so logs hold only the results."""
     if not sys.stderr.isatty():
         return None
-    return lambda line: click.echo(f"{line} …", err=True)
+    return lambda line: click.echo(for_terminal(f"{line} …"), err=True)
 
 
 def parse_levels(value: str | None) -> tuple[Level, ...]:

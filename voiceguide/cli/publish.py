@@ -80,15 +80,17 @@ def bundle_command(routine: str, output: str | None, force: bool, levels: str | 
             click.echo(f"Warning: {warning}", err=True)
         how = "reused" if rendered.reused else "rendered"
         if made.levels:
-            click.echo(f"  {rendered.audio.name:<32} {format_time(sheet['duration']):>8}  {how}")
+            click.echo(for_terminal(f"  {rendered.audio.name:<32} "
+                                    f"{format_time(sheet['duration']):>8}  {how}"))
     sheet = json.loads(made.render.sheet.read_text(encoding="utf-8"))
     if made.levels:
-        click.echo(f"{made.path}  ({len(made.levels)} levels, {len(made.files)} files, "
-                   f"{format_size(made.path.stat().st_size)})")
+        click.echo(for_terminal(f"{made.path}  ({len(made.levels)} levels, "
+                                f"{len(made.files)} files, "
+                                f"{format_size(made.path.stat().st_size)})"))
     else:
         how = "reused" if made.render.reused else "rendered"
-        click.echo(f"{made.path}  ({format_time(sheet['duration'])}, {len(made.files)} files; "
-                   f"audio {how}: {made.render.audio})")
+        click.echo(for_terminal(f"{made.path}  ({format_time(sheet['duration'])}, "
+                                f"{len(made.files)} files; audio {how}: {made.render.audio})"))
 
 
 @click.command("import")
@@ -168,10 +170,11 @@ def site_command(routines: Path, output: Path, base_url: str, title: str | None,
                             progress=progress_lines())
     for episode in built.episodes:
         state = "up to date" if episode.render.reused else "rendered"
-        click.echo(f"{episode.slug + '/':<28} {format_time(episode.duration):>8}  {state}")
-    click.echo(f"{output / 'index.html'}, {output / 'feed.xml'}: "
-               f"{counted(len(built.episodes), 'routine')}, {len(built.rendered)} rendered, "
-               f"{len(built.written)} files written")
+        click.echo(for_terminal(f"{episode.slug + '/':<28} "
+                                f"{format_time(episode.duration):>8}  {state}"))
+    click.echo(for_terminal(f"{output / 'index.html'}, {output / 'feed.xml'}: "
+                            f"{counted(len(built.episodes), 'routine')}, "
+                            f"{len(built.rendered)} rendered, {len(built.written)} files written"))
 
 
 @click.command("serve")

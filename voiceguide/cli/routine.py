@@ -103,10 +103,11 @@ def render(routines: tuple[str, ...], output: str | None, output_dir: Path | Non
             bar.__exit__(None, None, None)
     show_engine(plan)
     show_warnings(plan.timeline)
-    click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {target} …",
-               err=True)
+    click.echo(for_terminal(f"Rendering {format_time(plan.timeline.duration)} of audio to "
+                            f"{target} …"), err=True)
     result = pipeline.render_plan(plan, target, fmt, cue_files=not no_cue_files)
-    click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
+    click.echo(for_terminal(f"{result.path}  ({format_time(result.duration)}, "
+                                f"{result.duration:.1f} s)"))
 
 
 def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
@@ -117,11 +118,12 @@ def render_several(routines: tuple[str, ...], folder: Path, fmt: str,
     def prepared(job: batch.Job, plan: pipeline.Plan) -> None:
         show_engine(plan)
         show_warnings(plan.timeline)
-        click.echo(f"Rendering {format_time(plan.timeline.duration)} of audio to {job.output} …",
-                   err=True)
+        click.echo(for_terminal(f"Rendering {format_time(plan.timeline.duration)} of audio to "
+                                f"{job.output} …"), err=True)
 
     for result in batch.render_jobs(jobs, options, fmt, cue_files=cue_files, on_plan=prepared):
-        click.echo(f"{result.path}  ({format_time(result.duration)}, {result.duration:.1f} s)")
+        click.echo(for_terminal(f"{result.path}  ({format_time(result.duration)}, "
+                                f"{result.duration:.1f} s)"))
 
 
 @click.command()
@@ -247,8 +249,8 @@ def customize_command(routine: str, output: str, force: bool, interactive: bool,
     customized = variant_text_fields(loaded, customize(loaded, options.choices),
                                      title, description, changed=bool(args))
     write_variant(source, customized, target, derived, force=force)
-    click.echo(f"{target}  ({counted(len(customized.exercises), 'exercise')}, "
-               f"{format_time(timeline.duration)})")
+    click.echo(for_terminal(f"{target}  ({counted(len(customized.exercises), 'exercise')}, "
+                            f"{format_time(timeline.duration)})"))
 
 
 def variant_text_fields(source: Routine, customized: Routine, title: str | None,
