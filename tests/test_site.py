@@ -272,6 +272,7 @@ def test_site_checks_its_cover_and_refuses_two_episodes_of_one_title(tmp_path: P
     code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE,
                            "--image", str(small), "--owner-email", "a@example.org")
     assert code == 2 and "600 x 600 px; podcast apps want 1400 to 3000 px" in err
+    assert "(--image FILE)" in err and "--cover" not in err  # the option 'site' has
     assert not (tmp_path / "out").exists()
     code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / "out"), "--base-url", BASE,
                            "--owner-email", "not an address")

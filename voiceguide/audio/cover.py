@@ -33,13 +33,14 @@ class Cover:
     mime: str
 
 
-def load_cover(path: Path) -> Cover:
+def load_cover(path: Path, given: str = "--cover FILE or the routine's 'cover:'") -> Cover:
     """The image at ``path``, checked: a PNG or JPEG, square, ``MIN_PIXELS`` to ``MAX_PIXELS`` px
-    wide, at most ``MAX_BYTES``. Raises InputError naming the file, what is wrong and the fix."""
+    wide, at most ``MAX_BYTES``. Raises InputError naming the file, what is wrong and the fix
+    (which names ``given``, where the image was given)."""
     from PIL import Image, UnidentifiedImageError
 
     fix = (f"  Fix: give a square PNG or JPEG of {MIN_PIXELS} to {MAX_PIXELS} px "
-           "(--cover FILE or the routine's 'cover:'), or leave it out for a generated cover")
+           f"({given}), or leave it out for a generated cover")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)

@@ -251,7 +251,7 @@ def _channel_cover(channel: Channel, routines: list[Routine], output: Path, base
     if image is not None and urlsplit(image).scheme in ("http", "https"):
         return image
     if image is not None:
-        cover = load_cover(Path(image).expanduser())
+        cover = load_cover(Path(image).expanduser(), "--image FILE")
     else:
         authors = {r.author for r in routines if r.author}
         cover = generate(channel.title or DEFAULT_TITLE,
