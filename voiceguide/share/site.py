@@ -26,6 +26,7 @@ import html
 import json
 import math
 import os
+import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -218,11 +219,14 @@ def build_site(folder: Path, output: Path, base_url: str,
 
 
 def check_email(email: str) -> str:
-    """``email`` if it looks like an address (one '@', a dot in the domain, no spaces), else an
-    InputError; itunes:owner carries it."""
+    """``email`` if it looks like an address (one '@', a dot in the domain, no spaces, no
+    RFC 5322 specials ``<>()[]\\,;:"`` nor invisible format characters; a domain of letters,
+    digits, dots and hyphens), else an InputError; itunes:owner carries it."""
     local, _, domain = email.partition("@")
     if not local or "." not in domain.strip(".") or any(c.isspace() for c in email) \
-            or "@" in domain:
+            or "@" in domain or any(c in '<>()[]\\,;:"' for c in email) \
+            or not all(c.isalnum() or c in ".-" for c in domain) \
+            or any(unicodedata.category(c).startswith("C") for c in email):
         raise InputError(f"--owner-email {email!r} is not an email address.\n  Fix: give the "
                          "address podcast directories may write to, such as "
                          "--owner-email jane@example.org")
