@@ -43,6 +43,62 @@ _SafeComposer.yaml_implicit_resolvers = {
 }
 
 
+# libyaml's C parser and composer, used when PyYAML has it: about five times as fast as the
+# Python ones (a 1 MB routine). libyaml 0.2.5 refuses nesting deeper than 1000 levels itself,
+# so its recursive composer cannot exhaust the C stack; an older one is not used.
+_FAST: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml import _yaml
+
+    if tuple(_yaml.get_version()) >= (0, 2, 5):
+        class _FastComposer(yaml.CSafeLoader):
+            yaml_implicit_resolvers = _SafeComposer.yaml_implicit_resolvers
+
+        _FAST = _FastComposer
+FAST_DEPTH = 100  # deeper documents are left to the Python composer, which sets the depth rule
+BLOCK_HEADER = re.compile(r"[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \x85\u2028\u2029]|$)")
+
+
+def _compose_fast(text: str) -> Node | None:
+    """The document as libyaml composes it, or None to leave it to the Python composer, whose
+    errors are the ones routine files get (with their lines): on any YAML error, an alias (a
+    node met twice), a character PyYAML's reader refuses, a tab (PyYAML refuses one after a
+    value, libyaml does not), a last line without its line break (libyaml puts what ends there
+    a line lower), a block scalar header PyYAML refuses (``|#``: libyaml takes it), a
+    document that is not a mapping, or nesting deeper than ``FAST_DEPTH``. A
+    document both take comes out the same: tags, values, lines (tests/test_yaml_paths.py)."""
+    if _FAST is None or "\t" in text or not text.endswith("\n") or \
+            yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = _FAST(text)
+    try:
+        root: Node | None = loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    if not isinstance(root, MappingNode):
+        return None
+    seen: set[int] = set()
+    lines: list[str] = []
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or depth > FAST_DEPTH:
+            return None
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend((item, depth + 1) for pair in node.value for item in pair)
+        elif isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            lines = lines or text.splitlines()  # YAML's line breaks: the others were refused
+            mark = node.start_mark
+            if not BLOCK_HEADER.match(lines[mark.line], mark.column):
+                return None
+    return root
+
+
 class _AliasError(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
@@ -80,6 +136,9 @@ class Reader:
     # --- YAML -------------------------------------------------------------------------------
 
     def compose(self, text: str) -> Node:
+        fast = _compose_fast(text)
+        if fast is not None:
+            return self.checked(fast)
         try:
             loader = _SafeComposer(text)
         except yaml.reader.ReaderError as exc:
@@ -115,6 +174,10 @@ class Reader:
         if node is None:
             raise RoutineError("the file is empty", source=self.source,
                                hint="a routine needs at least a 'title' and a list of 'exercises'")
+        return self.checked(node)
+
+    def checked(self, node: Node) -> Node:
+        """``node`` once its tags and text pass the rules."""
         self.check_tags(node)
         check_text_nodes(node, self.source)  # the one text rule (format/text.py)
         self.loader = _SafeComposer("")
