@@ -433,6 +433,13 @@ def test_switching_level_keeps_the_exercise(browser: Browser,
     options = page.locator("#level option").all_inner_texts()
     assert options == [f"{level.capitalize()} ({clock(sheets[level]['duration'])})"
                        for level in ("easy", "standard", "hard")]
+    # the page opens on the standard level, not on the first listed
+    assert page.locator("#level").input_value() == "1"
+    assert audio(page, "a.getAttribute('src')") == "small-standard.mp3"
+    assert page.locator("#total").inner_text() == clock(sheets["standard"]["duration"])
+    page.locator("#level").select_option("0")
+    wait_until(page, "document.getElementById('audio').getAttribute('src') === 'small-easy.mp3'")
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
     # during a rep of "Twist" at the easy level, switch to hard: the page plays hard's Twist
     twist = {level: next(c for c in sheet["chapters"] if c["exercise"] == "twist")
              for level, sheet in sheets.items()}

@@ -194,7 +194,8 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
                 level: str | None = None, cover: tuple[str, bytes] | None = None) -> str:
     """The player page for ``audio`` (a file name beside the page) and its cue sheet; ``links``
     are (label, file name) pairs listed under "Files"; ``more`` are other levels of the same
-    routine the listener can switch to (``level`` names the first); ``cover`` is an image file
+    routine the listener can switch to (``level`` names the first; the page opens on
+    "standard" when a level has that name, else on the first); ``cover`` is an image file
     beside the page and its bytes, shown on the lock screen (from ``file://``, where browsers
     refuse file artwork, as a small copy inlined in the page)."""
     tracks = [Track(sheet, audio, level), *more]
@@ -206,6 +207,7 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
         data["label"] = (track.level or "standard").capitalize()
         levels.append(data)
     first = levels[0]
+    start = next((i for i, d in enumerate(levels) if d["level"] == "standard"), 0)
     author = first["author"] or (routine.author if routine is not None else None)
     description = first["description"] or (routine.description if routine is not None else None)
     count = max((len(d["exercises"]) for d in levels), default=0) or \
@@ -214,7 +216,7 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
         "title": first["title"], "author": author, "description": description,
         "key": first["title"] + "|" + "|".join(t.audio for t in tracks), "count": count,
         **_artwork(cover),
-        "levels": levels, "start": 0,
+        "levels": levels, "start": start,
     }
     page = template()
     script = SCRIPT.search(page)
@@ -228,7 +230,7 @@ def player_page(sheet: object, audio: str, routine: Routine | None = None,
     replacements = {
         "{{lang}}": html.escape(language),
         "{{title}}": html.escape(str(first["title"])),
-        "{{audio}}": html.escape(audio),
+        "{{audio}}": html.escape(tracks[start].audio),
         "{{links}}": extra,
         "{{script_hash}}": f"sha256-{digest.decode('ascii')}",
         "{{data}}": _script_json(page_data),
