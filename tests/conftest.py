@@ -42,6 +42,24 @@ def run_cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+SLOW_FIXTURES = {"seed_plan", "seed_render", "slow_render", "fast_render"}
+# Files whose tests render and measure audio, or drive a browser, all through.
+SLOW_FILES = {"test_levels.py", "test_piper.py", "test_player_browser.py", "test_render.py",
+              "test_share.py", "test_site.py", "test_sound.py", "test_speed_paths.py",
+              "test_studio.py", "test_timing.py", "test_languages.py", "test_outputs.py",
+              "test_templates.py", "test_parts.py", "test_fuzz_inputs.py", "test_engines_auto.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that renders whole sessions or measures rendered audio is ``slow``:
+    ``pytest -m "not slow"`` is the quick subset for development (the loader, the compiler,
+    the customizer, the CLI's messages), ``scripts/test.sh`` runs everything."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) \
+                or item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test run uses its own phrase cache, never the user's."""

@@ -4,15 +4,21 @@ Valid routines (generated as data, written out as YAML text) must load and compi
 whose segments are ordered, contiguous, non-overlapping and cover 0..duration. Mutated, malformed
 and random inputs must either load (and then compile just as well) or raise the project's own
 InputError; anything else is a bug. No audio: phrase lengths come from a fake measure function.
+
+Each run draws new examples (hypothesis's random seed, printed with a failure, and failing examples
+replayed from its database); ``pytest tests/test_fuzz.py --hypothesis-seed=N`` repeats one run
+exactly. The tests count what compiled, so a change that refuses every input fails.
 """
 
 from __future__ import annotations
 
 import itertools
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -25,7 +31,9 @@ from voiceguide.script.phrases import load_phrases
 
 from conftest import SMALL
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+pytestmark = pytest.mark.slow  # hundreds of generated routines
+
+FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TOLERANCE = 1e-6
 
@@ -132,16 +140,31 @@ def choices(draw: st.DrawFn, ids: list[str]) -> Customization:
     return Customization(level=draw(st.sampled_from(LEVELS)), reps=reps)
 
 
-@FUZZ
-@given(st.data())
-def test_every_valid_routine_loads_and_compiles_into_a_covering_timeline(
-        data: st.DataObject) -> None:
-    spec = data.draw(routines())
-    routine = parse_routine(as_yaml(spec), "fuzz.yaml")
-    assert [e.id for e in routine.exercises] == [e["id"] for e in spec["exercises"]]
-    assert routine.title == " ".join(spec["title"].split())
-    counted = [e["id"] for e in spec["exercises"] if "reps" in e]
-    compile_checked(routine, data.draw(choices(counted)) if counted else None)
+def outcomes(check: Callable[[st.DataObject], str]) -> list[str]:
+    """Run ``check`` on FUZZ's examples; what it returned for each, to count."""
+    found: list[str] = []
+
+    @FUZZ
+    @given(st.data())
+    def example(data: st.DataObject) -> None:
+        found.append(check(data))
+        event(found[-1])
+
+    example()
+    return found
+
+
+def test_every_valid_routine_loads_and_compiles_into_a_covering_timeline() -> None:
+    def check(data: st.DataObject) -> str:
+        spec = data.draw(routines())
+        routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+        assert [e.id for e in routine.exercises] == [e["id"] for e in spec["exercises"]]
+        assert routine.title == " ".join(spec["title"].split())
+        counted = [e["id"] for e in spec["exercises"] if "reps" in e]
+        compile_checked(routine, data.draw(choices(counted)) if counted else None)
+        return "compiled"
+
+    assert len(outcomes(check)) >= 100  # every example compiled (a refusal fails above)
 
 
 # --- invalid and mutated input ---------------------------------------------------------------
@@ -259,15 +282,71 @@ def option_sets(draw: st.DrawFn, ids: list[str]) -> Customization:
     return Customization(**options)
 
 
-@FUZZ
-@given(st.data())
-def test_any_option_set_customizes_or_raises_input_error(data: st.DataObject) -> None:
-    spec = data.draw(routines())
-    routine = parse_routine(as_yaml(spec), "fuzz.yaml")
-    choices = data.draw(option_sets([e["id"] for e in spec["exercises"]]))
-    try:
-        compile_checked(routine, choices)
-        event("compiled")
-    except InputError as error:
-        assert str(error).strip(), error
-        event("refused")
+def test_any_option_set_customizes_or_raises_input_error() -> None:
+    def check(data: st.DataObject) -> str:
+        spec = data.draw(routines())
+        routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+        choices = data.draw(option_sets([e["id"] for e in spec["exercises"]]))
+        try:
+            compile_checked(routine, choices)
+            return "compiled"
+        except InputError as error:
+            assert str(error).strip(), error
+            return "refused"
+
+    found = outcomes(check)
+    # mostly allowed values: a good share compiles, and some are refused
+    assert found.count("compiled") >= len(found) // 4 and "refused" in found, \
+        (found.count("compiled"), len(found))
+
+
+@st.composite
+def valid_option_sets(draw: st.DrawFn, spec: dict[str, Any]) -> Customization:
+    """Only options the README allows for this routine: counts within their limits for the
+    exercises they apply to, --only or --skip (never both) keeping at least one exercise, an
+    --order of exactly the exercises kept, tempo 0.5-2.0, a cut in (0, 1]."""
+    ids = [e["id"] for e in spec["exercises"]]
+    counted = [e["id"] for e in spec["exercises"] if "reps" in e]
+    holding = [e["id"] for e in spec["exercises"] if any("hold" in p for p in e.get("rep", []))]
+    options: dict[str, Any] = {"level": draw(st.sampled_from(LEVELS))}
+    if counted and draw(st.booleans()):
+        options["reps"] = draw(st.dictionaries(st.sampled_from(counted), st.integers(1, 20),
+                                               max_size=2))
+    if counted and draw(st.booleans()):
+        options["all_reps"] = draw(st.integers(1, 20))
+    if draw(st.booleans()):
+        options["sets"] = draw(st.dictionaries(st.sampled_from(ids), st.integers(1, 3),
+                                               max_size=2))
+    if holding and draw(st.booleans()):
+        options["holds"] = draw(st.dictionaries(st.sampled_from(holding), st.integers(1, 10),
+                                                max_size=2))
+    if draw(st.booleans()):
+        options["rest"] = draw(st.floats(0, 60))
+    kept = ids
+    selection = draw(st.sampled_from(["all", "only", "skip"]))
+    if selection == "only":
+        kept = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+        options["only"] = tuple(kept)
+        kept = [i for i in ids if i in kept]
+    elif selection == "skip" and len(ids) > 1:
+        skipped = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids) - 1,
+                                unique=True))
+        options["skip"] = tuple(skipped)
+        kept = [i for i in ids if i not in skipped]
+    if draw(st.booleans()):
+        options["order"] = tuple(draw(st.permutations(kept)))
+    options["tempo"] = draw(st.floats(0.5, 2.0))
+    options["intro"], options["outro"] = draw(st.booleans()), draw(st.booleans())
+    options["cut"] = draw(st.floats(0.01, 1.0))
+    return Customization(**options)
+
+
+def test_every_valid_option_set_compiles() -> None:
+    """Valid options only: every one must customize and compile (an InputError fails)."""
+    def check(data: st.DataObject) -> str:
+        spec = data.draw(routines())
+        routine = parse_routine(as_yaml(spec), "fuzz.yaml")
+        compile_checked(routine, data.draw(valid_option_sets(spec)))
+        return "compiled"
+
+    assert len(outcomes(check)) >= 100

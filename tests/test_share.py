@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide import Customization, InputError, Options
+from voiceguide.engines.pyttsx3_engine import Pyttsx3Engine
 from voiceguide.share.archive import MAX_FILES, import_bundle, routine_from_bundle
 from voiceguide.share.bundle import bundle
 
@@ -89,6 +90,10 @@ def test_bundle_reuses_a_current_render_and_renders_again_when_anything_changes(
     again = bundle(source, Options(), tmp_path / "b.zip", renders)
     assert not first.render.reused and again.render.reused
     assert (audio.stat().st_mtime_ns, audio.stat().st_ino) == stamp
+    with pytest.MonkeyPatch.context() as patch:  # README: reused while the engine stays the same
+        patch.setattr(Pyttsx3Engine, "version", lambda self: "espeak-ng 99 (another version)")
+        upgraded = bundle(source, Options(), tmp_path / "b2.zip", renders)
+    assert not upgraded.render.reused
     faster = bundle(source, Options(rate=260), tmp_path / "c.zip", renders)
     assert not faster.render.reused
     with zipfile.ZipFile(tmp_path / "c.zip") as archive:
@@ -121,6 +126,32 @@ def test_import_unpacks_and_writes_its_own_player_page(made: tuple[Path, Path],
     assert "alert(" not in page and 'src="small.mp3"' in page
     assert stat.S_IMODE(folder.stat().st_mode) & 0o055 == 0o055  # not a private temp folder
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+HOSTILE_TEXT = "</script><script>alert('x')</script><img src=x onerror=alert('y')>"
+
+
+def test_import_escapes_html_in_the_cue_sheet_of_a_bundle(members: dict[str, bytes],
+                                                          tmp_path: Path) -> None:
+    """A bundle whose cue sheet carries </script> and HTML in a chapter title and a spoken cue:
+    the page written anew holds them as text, never as markup or a script's end."""
+    sheet = json.loads(members["small.cues.json"])
+    sheet["chapters"][1]["title"] = HOSTILE_TEXT
+    spoken = next(s for s in sheet["segments"] if s["kind"] == "speech")
+    spoken["text"] = HOSTILE_TEXT
+    hostile = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, json.dumps(sheet) if name == "small.cues.json" else data)
+    code, _, err = run_cli("import", str(hostile), "-d", str(tmp_path / "in"))
+    if code != 0:  # refused as a whole is safe too, but then nothing may be written
+        assert code == 2 and "Traceback" not in err and not (tmp_path / "in").exists()
+        return
+    page = (tmp_path / "in" / "index.html").read_text(encoding="utf-8")
+    template = members["index.html"].decode()
+    assert page.lower().count("</script") == template.lower().count("</script")
+    assert page.lower().count("<script") == template.lower().count("<script")
+    assert "<img" not in page.lower()
 
 
 def test_import_refuses_to_overwrite_unless_forced(made: tuple[Path, Path], tmp_path: Path) -> None:

@@ -13,12 +13,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from mutagen.id3 import ID3
 
 from voiceguide.share.serve import make_server
 from voiceguide.share.site import Channel, Site, build_site, podcast_guid
 
 from audio_checks import RATE, decode
+from audio_checks import chapters as chapters_of
 from conftest import SMALL, run_cli
 
 BASE = "https://example.org/coach/"
@@ -100,9 +100,10 @@ def test_feed_follows_the_rss_itunes_and_podcasting_rules(library: tuple[Path, P
         assert doc["version"] == "1.2.0"
         starts = [c["startTime"] for c in doc["chapters"]]
         assert starts == sorted(starts) and starts[0] == 0
-        # the JSON chapters are the MP3's own ID3 chapters
-        frames = sorted(ID3(audio).getall("CHAP"), key=lambda f: f.start_time)
-        assert [round(f.start_time / 1000, 1) for f in frames] == [round(s, 1) for s in starts]
+        # the JSON chapters are the MP3's own chapters (titles, starts to the millisecond)
+        found = chapters_of(audio)
+        assert [c["title"] for c in doc["chapters"]] == [c.title for c in found]
+        assert starts == pytest.approx([c.start for c in found], abs=0.001)
         assert doc["chapters"][1]["title"].startswith("1. Leg lift")
         assert (item.findtext("link") or "").endswith("/")
         assert local(site, item.findtext("link") or "").joinpath("index.html").is_file()
@@ -291,3 +292,41 @@ def test_site_checks_its_cover_and_refuses_two_episodes_of_one_title(tmp_path: P
     image = feed.find("channel/itunes:image", NS)
     assert image is not None and image.get("href") == BASE + "cover.jpg"
     assert (tmp_path / "out" / "cover.jpg").read_bytes() == good.read_bytes()
+
+
+def test_site_flags_reach_the_feed_and_the_renders(tmp_path: Path) -> None:
+    """README: the site command's flags: the feed's title, description, author, language, cover
+    image and owner; --level and --rate change what is rendered (measured in the audio)."""
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "small.yaml").write_text(SMALL.replace("reps: 3", "reps: 2-4"), encoding="utf-8")
+    built = {}
+    for name, extra in (("plain", []), ("flags", [
+            "--title", "Back care with Jane", "--description", "Short routines.",
+            "--author", "Jane Doe", "--language", "de", "--image",
+            "https://example.org/cover.png", "--owner-email", "jane@example.org",
+            "--level", "easy", "--rate", "260"])):
+        code, _, err = run_cli("site", str(folder), "-o", str(tmp_path / name), "--base-url",
+                               BASE, *extra)
+        assert code == 0, err
+        built[name] = ET.parse(tmp_path / name / "feed.xml").getroot().find("channel")
+    channel = built["flags"]
+    assert channel is not None
+    assert channel.findtext("title") == "Back care with Jane"
+    assert channel.findtext("description") == "Short routines."
+    assert channel.findtext("itunes:author", namespaces=NS) == "Jane Doe"
+    assert channel.findtext("language") == "de"
+    image = channel.find("itunes:image", NS)
+    assert image is not None and image.get("href") == "https://example.org/cover.png"
+    assert channel.findtext("itunes:owner/itunes:email", namespaces=NS) == "jane@example.org"
+    easy = chapters_of(tmp_path / "flags" / "small" / "small.mp3")
+    standard = chapters_of(tmp_path / "plain" / "small" / "small.mp3")
+    assert easy[1].title == "1. Leg lift — 2 reps" and standard[1].title == "1. Leg lift — 3 reps"
+    # --rate 260: every phrase shorter than at the default rate
+    sheets = {name: json.loads((tmp_path / name / "small" / "small.cues.json")
+                               .read_text(encoding="utf-8")) for name in built}
+    lengths = {name: {s["text"]: s["end"] - s["start"] for s in sheet["segments"]
+                      if s["kind"] == "speech"} for name, sheet in sheets.items()}
+    shared = [t for t in lengths["plain"] if t in lengths["flags"] and len(t) > 12]
+    assert len(shared) > 5
+    assert all(lengths["flags"][t] < lengths["plain"][t] for t in shared)

@@ -11,7 +11,10 @@ first millisecond whose peak passes -40 dBFS near the scheduled time, within 20 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,7 @@ from audio_checks import (
     measured_onset,
     probe,
 )
+from conftest import SMALL
 
 TOLERANCE = 0.020  # seconds: onsets and length
 COUNTS = re.compile(r"^(Hold|\d+|Last one, \d+|(Last one\. )?(Right|Left), \d+)\.$")
@@ -176,3 +180,23 @@ def test_wav_silences_are_digital_silence(small_routine_file: Path, tmp_path: Pa
 def test_vtt_time_format() -> None:
     assert vtt_time(0) == "00:00:00.000"
     assert vtt_time(3661.2345) == "01:01:01.234"
+
+
+def test_the_clis_worker_processes_render_on_time(tmp_path: Path) -> None:
+    """The CLI speaks 40 or more new phrases in worker processes (README, "Speed"): a render
+    made that way, from an empty cache, keeps every count on the beat with every clip in its
+    slot. 30 reps give the small routine 60-odd phrases (each rep's number and "Rep N.")."""
+    routine = tmp_path / "holds.yaml"
+    routine.write_text(SMALL.replace("reps: 3\n", "reps: 30\n"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    out = tmp_path / "holds.wav"
+    run = subprocess.run([sys.executable, "-c", "from voiceguide.cli import main; main()",
+                          "render", str(routine), "--format", "wav", "-o", str(out)],
+                         env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    plan = prepare(routine, Options(cache_dir=cache))  # the clips the workers stored
+    assert len(plan.clips) >= 40 and len(list(cache.rglob("*.wav"))) == len(plan.clips)
+    sheet = json.loads(out.with_suffix(".cues.json").read_text(encoding="utf-8"))
+    assert sheet["duration"] == pytest.approx(plan.timeline.duration, abs=1e-4)
+    check_rules(out, plan.timeline, plan.routine, plan.clips)

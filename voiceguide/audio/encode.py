@@ -165,7 +165,9 @@ def export(
             if code != 0:
                 message = errors.read_text(encoding="utf-8", errors="replace").strip()
                 raise ExportError(f"ffmpeg could not write {output}: "
-                                  f"{message.splitlines()[-1] if message else f'exit {code}'}")
+                                  f"{message.splitlines()[-1] if message else f'exit {code}'}\n"
+                                  "  Fix: check that 'ffmpeg -version' runs and that the disk "
+                                  "has room; reinstall ffmpeg if it fails")
             _set_default_permissions(tmp)
             os.replace(tmp, output)
         except OSError as exc:
