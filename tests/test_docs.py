@@ -56,13 +56,15 @@ SKIPPED = {  # examples whose output is not a promise to compare, and why
     "voiceguide studio ": "a server: a random port and access token",
     "voiceguide bundle back-strengthening --levels": "progress lines shown on a terminal only, "
                                                      "and Piper's figures (the default voice)",
+    "voiceguide render back-strengthening\n": "the default voice, Piper (the suite pins "
+                                               "espeak-ng, whose figures the README shows)",
 }
 EXAMPLES = [e for e in examples()
-            if not any(e.commands[0].line.startswith(start) for start in SKIPPED)]
+            if not any((e.commands[0].line + "\n").startswith(start) for start in SKIPPED)]
 
 
 def test_the_examples_left_out_are_still_in_the_readme() -> None:
-    firsts = [e.commands[0].line for e in examples()]
+    firsts = [e.commands[0].line + "\n" for e in examples()]
     assert all(any(f.startswith(start) for f in firsts) for start in SKIPPED)
     assert len(EXAMPLES) >= 12
 
