@@ -188,3 +188,32 @@ exercises:
     result = render_plan(plan, tmp_path / f"short-{language}.wav", "wav")
     check_rules(result.path, plan.timeline, plan.routine, plan.clips)
     check_speech_and_silence(decode(result.path), plan.timeline, edge=1 / RATE, digital=True)
+
+
+def test_a_phrase_file_sets_the_espeak_rate_for_pyttsx3_only(tmp_path: Path) -> None:
+    from voiceguide.errors import RoutineError
+    from voiceguide.pipeline import default_rate
+    from voiceguide.script.phrases import _read
+
+    english = (phrases_dir() / "en.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "en.yaml"
+    path.write_text(english.replace("\nphrases:", "\nrate: 150\nphrases:", 1), encoding="utf-8")
+    phrases = _read(path)
+    assert phrases.rate == 150
+    assert default_rate(get_engine("pyttsx3"), phrases) == 150
+    assert default_rate(get_engine("piper"), phrases) is None  # Piper keeps its own pace
+    path.write_text(english.replace("\nphrases:", "\nrate: 1000\nphrases:", 1), encoding="utf-8")
+    with pytest.raises(RoutineError, match="'rate' is 1000"):
+        _read(path)
+
+
+def test_an_espeak_voice_variant_is_a_voice_of_its_own() -> None:
+    from voiceguide.engines.pyttsx3_engine import Pyttsx3Engine
+    from voiceguide.errors import EngineError
+
+    engine = Pyttsx3Engine()
+    voice = engine.find_voice("gmw/de+m3")
+    assert voice.id == "gmw/de+m3" and "de" in voice.languages
+    assert len(trim(engine.synthesize("Drei.", voice.id, None))) > 200
+    with pytest.raises(EngineError, match="no voice 'xx-nothing'"):
+        engine.find_voice("xx-nothing+m3")
