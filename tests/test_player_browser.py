@@ -463,3 +463,76 @@ def test_switching_level_keeps_the_exercise(browser: Browser,
     assert page.locator("#level").input_value() == "2"
     assert watched.errors == []
     page.close()
+
+
+LONG = """\
+title: Controls that stay put
+intro: Welcome. Lie on a mat on the floor, with a cushion under your head if you like, and keep \
+your phone where you can reach it without getting up.
+exercises:
+  - id: crunch
+    name: Oblique crunch, lying on your back with your knees bent and your feet flat on the floor
+    setup: Lie on your back on the mat, bend your knees, put your feet flat on the floor at hip \
+width and rest your fingertips lightly behind your ears, elbows wide.
+    reps: 2
+    rep:
+      - say: Curl up and turn.
+        seconds: 2
+      - hold: 2
+      - say: Down.
+        seconds: 1.5
+  - id: bridge
+    name: Single-leg glute bridge with the other knee pulled in towards the chest, held at the top
+    rest: 8
+    reps: 2
+    sides: each
+    rep:
+      - say: Lift.
+        seconds: 2
+"""
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
+def test_the_controls_stay_in_place_whatever_the_panel_shows(
+        browser: Browser, tmp_path: Path, size: tuple[int, int]) -> None:
+    """A listener on the floor finds Play at the same place in every state: long names, a long
+    setup and the rest before a long-named exercise do not push the controls down."""
+    source = tmp_path / "long.yaml"
+    source.write_text(LONG, encoding="utf-8")
+    made = bundle(source, Options(), tmp_path / "long.zip", tmp_path / "renders")
+    folder = unzip_elsewhere(made.path, tmp_path / "phone")
+    sheet = json.loads((folder / "long.cues.json").read_text(encoding="utf-8"))
+    context = Browser.new_context(browser, viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto((folder / "index.html").as_uri())
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    setup = next(s for s in sheet["segments"]
+                 if s["kind"] == "speech" and s["text"].startswith("Lie on your back"))
+    rep = spans(sheet, "rep", "crunch")[0]
+    moments = {
+        "intro": 1.0,
+        "setup": setup["start"] + 0.3,
+        "rep": (rep["start"] + rep["end"]) / 2,
+        "hold": spans(sheet, "hold", "crunch")[1]["start"] + 0.5,
+        "rest": spans(sheet, "rest", "crunch")[0]["start"] + 1.0,
+        "switch": spans(sheet, "changeover", "bridge")[0]["start"] + 0.3,
+        "end": sheet["duration"] - 0.2,
+    }
+    tops = {}
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, t in moments.items():
+        seek_paused(page, t)
+        box = page.locator("#play").bounding_box()
+        assert box is not None
+        tops[name] = box["y"]
+        # the clamped texts stay inside the panel: its last line is not cut off
+        now, last = page.locator("#now").bounding_box(), page.locator("#upnext").bounding_box()
+        assert now is not None and last is not None
+        assert last["y"] + last["height"] <= now["y"] + now["height"], name
+        page.screenshot(path=str(ARTIFACTS / f"controls-{size[0]}x{size[1]}-{name}.png"))
+    seek_paused(page, moments["rest"])
+    assert page.locator("#now-name").inner_text().startswith("Rest — next: Single-leg")
+    seek_paused(page, moments["setup"])
+    assert "Lie on your back" in page.locator("#now-cue").inner_text()
+    assert max(tops.values()) - min(tops.values()) <= 1, tops
+    context.close()
