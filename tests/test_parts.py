@@ -15,14 +15,14 @@ from voiceguide.audio.levels import Clips
 from voiceguide.audio.master import placements
 from voiceguide.audio.mix import total_frames
 from voiceguide.audio.options import SoundOptions
-from voiceguide.audio.parts import ENCODER_DELAY, frame_size, layout, parts_folder
+from voiceguide.audio.parts import ENCODER_DELAY, layout, parts_folder
 from voiceguide.audio.profiles import placed_keys
 from voiceguide.cli import cli
 
 from audio_checks import RATE, dbfs, decode, envelope, measured_onset
 from conftest import SMALL
 
-SHIFT = frame_size(RATE) / 2 / RATE  # s: the most a part moves to sit on a frame boundary
+SHIFT = 0.0  # s: parts start on frame boundaries of the timeline itself, so nothing moves
 EDGE = 0.020  # s: MP3 spreads a sound's start and end over about 20 ms
 DECODER_DELAY = 529
 
@@ -73,7 +73,7 @@ def test_seed_mp3_is_joined_from_its_chapters_gaplessly(seed_render: Result) -> 
     check_joins(samples, seed_render, part_joins("back-strengthening", Options()))
     env = envelope(samples)
     previous_end = -1.0
-    for segment in seed_render.timeline.speech:  # every onset within 20 ms, shift included
+    for segment in seed_render.timeline.speech:  # every onset within 20 ms
         onset = measured_onset(env, segment.start, previous_end + EDGE)
         assert onset is not None and abs(onset - segment.start) <= 0.020, segment
         previous_end = segment.end
@@ -109,14 +109,15 @@ def test_warm_render_after_a_rep_change_decodes_like_one_encoded_anew(tmp_path: 
 
 def test_a_change_in_one_chapter_encodes_only_that_chapter(tmp_path: Path) -> None:
     """A longer rest after the first exercise (in the second chapter, after its announcement):
-    2 s more silence, which BS.1770's gates leave out of the loudness (the rest of the track
-    moves by whole 100 ms hops), so the gain stays and only that chapter's sound changes. (A
-    change of reps moves the loudness a little: when it crosses a step of the gain's grid,
-    every chapter is encoded again.)"""
+    6.4 s more silence, which BS.1770's gates leave out of the loudness, and which moves the
+    rest of the track by whole 100 ms hops and whole MP3 frames (141120 samples: 64 hops, 245
+    frames), so the gain stays, the later chapters' samples too, and only that chapter is
+    encoded. (A change that moves the later chapters by part of a frame encodes them again, and
+    one that moves the loudness across a step of the gain's grid encodes every chapter.)"""
     cache = tmp_path / "cache"
     options = Options(cache_dir=cache)
     routines = []
-    for rest in (30, 32):  # longer than the transition's words, so the rest is what is asked
+    for rest in (30, 36.4):  # longer than the transition's words: the rest is what is asked
         routines.append(tmp_path / f"rest-{rest}.yaml")
         routines[-1].write_text(small_with(tmp_path, 30).read_text(encoding="utf-8").replace(
             "    name: Leg lift\n", f"    name: Leg lift\n    rest: {rest}\n"), encoding="utf-8")
@@ -125,7 +126,7 @@ def test_a_change_in_one_chapter_encodes_only_that_chapter(tmp_path: Path) -> No
     assert len(before) == 5
     longer = routines[1]
     second = voiceguide.render(longer, tmp_path / "second.mp3", options)
-    assert second.timeline.duration == pytest.approx(first.timeline.duration + 2.0)
+    assert second.timeline.duration == pytest.approx(first.timeline.duration + 6.4)
     assert len(stored_parts(cache) - before) == 1
     samples = decode(second.path)
     assert samples.size == round(second.timeline.duration * RATE)
@@ -192,5 +193,5 @@ def test_stereo_mp3_in_parts_decodes_to_the_timeline_length(tmp_path: Path) -> N
     assert samples.size == round(result.timeline.duration * 44100)
     assert len(stored_parts(tmp_path / "cache")) == 5
     for lo, hi in silence_before_chapters(result):
-        window = samples[round((lo + EDGE) * 44100): round((hi - 2 * SHIFT - EDGE) * 44100)]
+        window = samples[round((lo + EDGE) * 44100): round((hi - EDGE) * 44100)]
         assert window.size > 0 and dbfs(window) < -70, (lo, hi)

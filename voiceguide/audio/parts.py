@@ -3,17 +3,19 @@
 A speech-only MP3 render is cut into parts at its chapters, each join in digital silence (a gap
 of at least ``MIN_GAP`` s between sounds). The parts are encoded on their own, one ffmpeg per
 core, and kept in the cache under the hash of their exact samples and the encoder's settings; a
-render that finds a part there (the same routine again with other reps: the chapters whose audio
-did not change) only joins it.
+render that finds a part there (the same routine again with a change: the chapters before it, and
+the ones after it that it moved by whole frames) only joins it.
 
-How the parts join without a gap, a click or a shift of more than half a frame (MPEG Layer III
-as LAME writes it through ffmpeg, measured here with ffmpeg 5.1 / LAME 3.100):
+How the parts join without a gap, a click or a shift (MPEG Layer III as LAME writes it through
+ffmpeg, measured here with ffmpeg 5.1 / LAME 3.100):
 
 * a frame holds F = 1152 samples (576 below 32 kHz); LAME delays its input by 576 samples and the
   decoder by 529 (1105 in all), and for L samples LAME writes ceil((L + 1152) / F) frames;
-* a part is the track from ``LEAD`` s before its first sound to ``TAIL`` s after its last one,
-  so its samples do not depend on where it lies in the session; it is placed on the frame
-  boundary nearest to where the timeline has it (its sounds move by at most F/2 samples, 13 ms);
+* a part is the track from the frame boundary at least ``LEAD`` s before its first sound to
+  ``TAIL`` s after its last one, so every sound stays exactly where the timeline has it (a
+  part's samples, and so its cache entry, are the same when it is where it was, or moved by a
+  whole number of frames: the chapters before a change, and after it when the change moved
+  them so);
 * each part's frames stand alone: LAME starts with an empty bit reservoir (the first frame's
   main_data_begin is 0) and a part ends in digital silence, so the decoder's overlap state is
   zero at every join and the joined file decodes exactly as its parts decode apart;
@@ -51,7 +53,7 @@ PARTS_FORMAT = 1  # bump when the stored parts change
 ENCODER_DELAY = 576  # samples LAME delays its input by
 FLUSH = 1152  # LAME writes ceil((samples + FLUSH) / frame) frames
 MIN_GAP = 0.25  # s of digital silence a join needs (measured need: about 0.2 s)
-LEAD = 0.06  # s of silence a part keeps before its first sound (the join lies in it)
+LEAD = 0.06  # s of silence a part keeps at least before its first sound (the join lies in it)
 TAIL = 0.05  # s of silence a part keeps after its last sound (the codec's smear, under 20 ms)
 READ = 1 << 20  # bytes read at a time from a stored part
 
@@ -112,9 +114,10 @@ def _parts(placements: Sequence[Placement], ends: Sequence[int], total: int, rat
     parts = []
     for k in range(len(bounds) - 1):
         first, stop = bounds[k], bounds[k + 1]
-        begin = 0 if k == 0 else placements[first][0] - lead
+        # on the frame boundary at least ``lead`` before its first sound: nothing moves
+        begin = 0 if k == 0 else size * ((placements[first][0] - lead) // size)
         end = total if stop == len(placements) else ends[stop - 1] + tail
-        place = 0 if k == 0 else size * round(begin / size)
+        place = begin
         pieces = tuple((start - begin, key) for start, key in placements[first:stop])
         parts.append(Part(begin, end - begin, place, pieces))
     return parts
