@@ -9,13 +9,14 @@ import shutil
 import threading
 import urllib.request
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
 from voiceguide.share.serve import make_server
-from voiceguide.share.site import Channel, Site, build_site, podcast_guid
+from voiceguide.share.site import Channel, Site, build_site, feed_xml, index_page, podcast_guid
 
 from audio_checks import RATE, decode
 from audio_checks import chapters as chapters_of
@@ -79,7 +80,7 @@ def test_feed_follows_the_rss_itunes_and_podcasting_rules(library: tuple[Path, P
         "Second routine", "Small test routine", "Third routine & more"]
     guids = set()
     for item in items:
-        assert (item.findtext("description") or "").count("exercises: Leg lift, Twist, Plank")
+        assert (item.findtext("description") or "").count("exercises: Leg lift; Twist; Plank")
         guid = item.find("guid")
         assert guid is not None and guid.get("isPermaLink") == "false" and guid.text
         guids.add(guid.text)
@@ -153,8 +154,31 @@ def test_index_page_lists_each_routine_with_its_length_and_exercises(
         assert f'href="{episode.slug}/"' in page
         minutes, seconds = divmod(round(episode.duration), 60)
         assert f"{minutes}:{seconds:02d} · 3 exercises · Test Author" in page
-    assert "Third routine &amp; more" in page and page.count("Leg lift, Twist, Plank") == 3
+    assert "Third routine &amp; more" in page and page.count(
+        '<ol class="exercises"><li>Leg lift</li><li>Twist</li><li>Plank</li></ol>') == 3
     assert {e.slug for e in built.episodes} == {"small", "second-routine", "third"}
+
+
+def test_names_holding_commas_are_listed_unambiguously_and_once(
+        library: tuple[Path, Path, Site]) -> None:
+    _, _, built = library
+    episode = built.episodes[0]
+    named = replace(episode.routine, description=None, exercises=tuple(
+        replace(e, name=f"{e.name}, lying on your back") for e in episode.routine.exercises))
+    page = index_page([replace(episode, routine=named)], Channel(), BASE)
+    assert ('<ol class="exercises"><li>Leg lift, lying on your back</li>'
+            "<li>Twist, lying on your back</li><li>Plank, lying on your back</li></ol>") in page
+    item = ET.fromstring(feed_xml([replace(episode, routine=named)], Channel(), BASE))
+    assert (item.findtext("channel/item/description") or "").endswith(
+        "exercises: Leg lift, lying on your back; Twist, lying on your back; "
+        "Plank, lying on your back.")
+    # a variant's description (customize) names its exercises: they are not listed again
+    variant = replace(named, description="Adapted from 'Small': 3 exercises (Leg lift, lying on "
+                      "your back; Twist, lying on your back; Plank, lying on your back).")
+    page = index_page([replace(episode, routine=variant)], Channel(), BASE)
+    item = ET.fromstring(feed_xml([replace(episode, routine=variant)], Channel(), BASE))
+    assert page.count("Twist, lying on your back") == 1
+    assert (item.findtext("channel/item/description") or "").count("Twist, lying") == 1
 
 
 def test_server_answers_on_loopback_with_byte_ranges(library: tuple[Path, Path, Site]) -> None:

@@ -225,7 +225,7 @@ def test_title_and_description_are_set_and_never_left_stale(original: Path,
     assert variant.title == "Evening, short"
     # the source's description ("three exercises, four minutes") no longer holds: replaced
     assert variant.description == ("Adapted from 'Evening routine': 2 exercises "
-                                   "(Leg lift, Plank).")
+                                   "(Leg lift; Plank).")
     given = tmp_path / "given.yaml"
     code, _, err = run_cli("customize", str(described), "-o", str(given), "--level", "easy",
                            "--description", "The easy evening.")

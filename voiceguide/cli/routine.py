@@ -262,7 +262,7 @@ def variant_text_fields(source: Routine, customized: Routine, title: str | None,
         if text is not None:
             check_text(text, option)
     if description is None and changed and source.description is not None:
-        names = ", ".join(e.name for e in customized.exercises)
+        names = "; ".join(e.name for e in customized.exercises)  # a name can hold a comma
         count = counted(len(customized.exercises), 'exercise')
         description = f"Adapted from '{source.title}': {count} ({names})."
     return replace(customized, title=title or customized.title,

@@ -304,10 +304,21 @@ def _channel(episodes: list[Episode], channel: Channel) -> Channel:
 
 
 
+def _names_described(routine: Routine) -> bool:
+    """Whether the routine's description already names every exercise (as a variant's written by
+    ``customize`` does), so that a list of them after it would say them twice."""
+    text = routine.description or ""
+    return all(e.name in text for e in routine.exercises)
+
+
 def _describe(routine: Routine, duration: float) -> str:
-    names = ", ".join(e.name for e in routine.exercises)
+    """The feed's text for a routine: its description, length and exercises, the names joined
+    with "; " (a name can hold a comma: "Oblique crunch, lying on your back")."""
     about = f"{routine.description} " if routine.description else ""
-    return f"{about}{clock(duration)}, {counted(len(routine.exercises), 'exercise')}: {names}."
+    count = f"{clock(duration)}, {counted(len(routine.exercises), 'exercise')}"
+    if _names_described(routine):
+        return f"{about}{count}."
+    return f"{about}{count}: {'; '.join(e.name for e in routine.exercises)}."
 
 
 def podcast_guid(feed_url: str) -> uuid.UUID:
@@ -389,8 +400,9 @@ INDEX_STYLE = """\
 body { margin: 0; font: 1.125rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
 :root { color-scheme: light dark; }
-ol { list-style: none; padding: 0; }
-li { margin: 0 0 1.25rem; }
+ol.routines { list-style: none; padding: 0; }
+ol.routines > li { margin: 0 0 1.25rem; }
+ol.exercises { color: #6b7680; margin: 0.125rem 0; padding-left: 1.75rem; }
 a { color: #0b6e4f; }
 @media (prefers-color-scheme: dark) { a { color: #3fbf8f; } }
 .meta { color: #6b7680; margin: 0.125rem 0; }
@@ -407,12 +419,14 @@ def index_page(episodes: list[Episode], channel: Channel, base: str) -> str:
         about = f'<p class="meta">{html.escape(routine.description)}</p>' \
             if routine.description else ""
         by = f" · {html.escape(routine.author)}" if routine.author else ""
-        exercises = ", ".join(html.escape(e.name) for e in routine.exercises)
+        exercises = "" if _names_described(routine) else (
+            '<ol class="exercises">'
+            + "".join(f"<li>{html.escape(e.name)}</li>" for e in routine.exercises) + "</ol>")
         items.append(
             f'<li><h2><a href="{quote(episode.slug)}/">{html.escape(routine.title)}</a></h2>'
             f'<p class="meta">{clock(episode.duration)} · '
             f"{counted(len(routine.exercises), 'exercise')}{by}</p>{about}"
-            f'<p class="meta">{exercises}</p></li>')
+            f"{exercises}</li>")
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(info.language or "en")}">\n<head>\n'
         '<meta charset="utf-8">\n'
