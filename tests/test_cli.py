@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from voiceguide import load_routine
 from voiceguide.format.text import counted
 
 from audio_checks import RATE, decode
@@ -106,3 +107,9 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path: Path) ->
     code, out, err = run_cli("customize", str(plain), "--level", "easy", "-o",
                              f"{tmp_path}/v\x1b[2J.yaml")
     assert code == 0 and "\x1b" not in out + err and "v\\x1b[2J.yaml  (1 exercise, 0:" in out
+    # a valid routine with such a name customizes: 'derived_from' names it escaped
+    code, out, err = run_cli("customize", str(routine), "--level", "easy", "-o",
+                             f"{tmp_path}/named.yaml")
+    assert code == 0, err
+    assert load_routine(tmp_path / "named.yaml").derived_from == \
+        f"{tmp_path}/esc\\x1b]0;owned\\x07\\x1b[2J.yaml with --level easy"

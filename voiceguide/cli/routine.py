@@ -19,7 +19,7 @@ from ..audio.options import SoundOptions
 from ..errors import InputError
 from ..format.load import MAX_REPS, MAX_SECONDS, MAX_SETS
 from ..format.text import check as check_text
-from ..format.text import counted, for_terminal
+from ..format.text import counted, escaped, for_terminal
 from ..model import Hold, Routine
 from ..pipeline import load_routine, resolve
 from ..script.customize import MAX_HOLD, Customization, changes, customize, describe
@@ -245,7 +245,8 @@ def customize_command(routine: str, output: str, force: bool, interactive: bool,
     args = options.choices.as_args()
     if options.choices.cut != 1.0:
         args += ["--max-minutes", f"{max_minutes:g}", "--apply"]
-    derived = f"{routine} with {' '.join(args)}" if args else routine
+    # the source's name is a file name, not checked text: escape what the text rule refuses
+    derived = escaped(f"{routine} with {' '.join(args)}" if args else routine)
     customized = variant_text_fields(loaded, customize(loaded, options.choices),
                                      title, description, changed=bool(args))
     write_variant(source, customized, target, derived, force=force)

@@ -83,5 +83,11 @@ def for_terminal(value: str) -> str:
     """``value`` safe to print on a terminal: every refused character (and CR) written as a
     visible escape (``\\x1b``, ``\\ud800``), so that nothing can move the cursor, retitle the
     window or fail to encode."""
+    return escaped(value)
+
+
+def escaped(value: str) -> str:
+    """``value`` with every character the rule refuses written as a visible escape (``\\x1b``,
+    ``\\ud800``): text the rule accepts, made from a name that is not checked (a file name)."""
     return FORBIDDEN.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                                     else f"\\u{ord(m.group()):04x}"), value)
