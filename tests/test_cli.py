@@ -113,3 +113,14 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path: Path) ->
     assert code == 0, err
     assert load_routine(tmp_path / "named.yaml").derived_from == \
         f"{tmp_path}/esc\\x1b]0;owned\\x07\\x1b[2J.yaml with --level easy"
+
+
+def test_a_file_name_with_a_bidirectional_control_is_printed_escaped(tmp_path: Path) -> None:
+    """U+202E in a file name would show the rest of the line reversed ("yaml.txt" as "txt.lmay"):
+    it is printed as a visible escape, like the other characters the text rule refuses."""
+    routine = tmp_path / "rtl\u202elmay.yaml"
+    routine.write_text("title: T\nexercises:\n  - id: a\n    name: A\n    duration: 10\n",
+                       encoding="utf-8")
+    code, out, err = run_cli("validate", str(routine))
+    assert code == 0, err
+    assert "\u202e" not in out + err and "rtl\\u202elmay.yaml: OK" in out

@@ -3,10 +3,13 @@ line): characters that XML 1.0, terminals or UTF-8 cannot carry are refused, wit
 
 Refused: the C0 control characters except tab and newline (U+0000-U+0008, U+000B-U+001F: ESC
 among them), DEL and the C1 controls (U+007F-U+009F, which terminals may act on), lone surrogates
-(U+D800-U+DFFF: not encodable as UTF-8) and U+FFFE, U+FFFF (not XML characters). Sources: XML 1.0
-(Fifth Edition) §2.2 "Char"; ECMA-48 for the C0/C1 control functions; RFC 3629 §3 (surrogates).
+(U+D800-U+DFFF: not encodable as UTF-8), U+FFFE, U+FFFF (not XML characters) and the bidirectional
+embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069: they make text display in
+an order other than the one stored, the "Trojan Source" trick). Sources: XML 1.0 (Fifth Edition)
+§2.2 "Char"; ECMA-48 for the C0/C1 control functions; RFC 3629 §3 (surrogates); Unicode UAX #9
+§2.1-2.4 and CVE-2021-42574 (bidirectional controls).
 
-Everything else (markup characters, emoji, right-to-left text) is ordinary text; each output
+Everything else (markup characters, emoji, right-to-left letters) is ordinary text; each output
 escapes it for its own context (``html.escape``, ElementTree, ``json.dumps``, ``for_terminal``).
 """
 
@@ -19,11 +22,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import RoutineError
 
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF", 0x0D: "CR", 0x1B: "ESC",
          0x7F: "DEL", 0x9B: "CSI", 0xFFFE: "a noncharacter", 0xFFFF: "a noncharacter"}
 FIX = ("delete it; in YAML or TOML it usually comes from an escape in double quotes, such as "
-       "\"\\e\", \"\\x01\", \"\\u001b\" or \"\\uD800\"")
+       "\"\\e\", \"\\x01\", \"\\u001b\" or \"\\uD800\", or from text pasted from another "
+       "program (a bidirectional control is invisible)")
 
 
 def counted(count: int, noun: str) -> str:
@@ -38,6 +43,8 @@ def describe(char: str) -> str:
         kind = "a lone surrogate, which is not UTF-8 text"
     elif code in (0xFFFE, 0xFFFF):
         kind = "a noncharacter, which XML does not allow"
+    elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        kind = "a bidirectional control, which shows text in another order than it is stored"
     else:
         kind = f"{NAMES[code]}, a control character" if code in NAMES else "a control character"
     return f"U+{code:04X} ({kind})"
