@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 from voiceguide import Options, Result
 from voiceguide.script.cues import clock
@@ -387,6 +387,19 @@ def test_position_survives_a_reload(browser: Browser, small_bundle: Path) -> Non
     context.close()
 
 
+def open_sized(browser: Browser, archive: Path, tmp_path: Path, size: tuple[int, int]
+               ) -> tuple[dict[str, Any], BrowserContext, Page]:
+    """Unzip ``archive`` and open its page in a window of ``size``: its cue sheet, the context
+    and the page, once the audio's length is known."""
+    folder = unzip_elsewhere(archive, tmp_path / "phone")
+    sheet = json.loads(next(folder.glob("*.cues.json")).read_text(encoding="utf-8"))
+    context = Browser.new_context(browser, viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto((folder / "index.html").as_uri())
+    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    return sheet, context, page
+
+
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
 def test_screenshots_of_the_seed_player(browser: Browser, seed_render: Result, tmp_path: Path,
                                        size: tuple[int, int]) -> None:
@@ -394,12 +407,7 @@ def test_screenshots_of_the_seed_player(browser: Browser, seed_render: Result, t
     a hold, and a rest, of the back routine."""
     record_render(seed_render, render_key(SEED, Options()))
     made = bundle(SEED, Options(), tmp_path / "back.zip", seed_render.path.parent)
-    folder = unzip_elsewhere(made.path, tmp_path / "phone")
-    sheet = json.loads((folder / "back-strengthening.cues.json").read_text(encoding="utf-8"))
-    context = Browser.new_context(browser, viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.goto((folder / "index.html").as_uri())
-    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    sheet, context, page = open_sized(browser, made.path, tmp_path, size)
     ARTIFACTS.mkdir(exist_ok=True)
     hold = spans(sheet, "hold", "back-stretch")[14]  # the left side's fourth rep
     rest = spans(sheet, "rest")[1]
@@ -500,12 +508,7 @@ def test_the_controls_stay_in_place_whatever_the_panel_shows(
     source = tmp_path / "long.yaml"
     source.write_text(LONG, encoding="utf-8")
     made = bundle(source, Options(), tmp_path / "long.zip", tmp_path / "renders")
-    folder = unzip_elsewhere(made.path, tmp_path / "phone")
-    sheet = json.loads((folder / "long.cues.json").read_text(encoding="utf-8"))
-    context = Browser.new_context(browser, viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.goto((folder / "index.html").as_uri())
-    wait_until(page, "document.getElementById('audio').readyState >= 1")
+    sheet, context, page = open_sized(browser, made.path, tmp_path, size)
     setup = next(s for s in sheet["segments"]
                  if s["kind"] == "speech" and s["text"].startswith("Lie on your back"))
     rep = spans(sheet, "rep", "crunch")[0]
