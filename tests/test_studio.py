@@ -276,13 +276,20 @@ def test_requests_without_the_token_or_from_another_site_are_refused(
     assert request(studio, "/api/save", good, big) == 400
 
 
+def new_from_scratch(browser: Browser, running: server.Running, title: str
+                     ) -> tuple[Page, list[str]]:
+    """The studio at phone width with a new routine of ``title`` open, previewed."""
+    page, errors = open_studio(browser, running, PHONE)
+    page.fill("#new-title", title)
+    page.click("text=New from scratch")
+    wait_until(page, "document.getElementById('total').dataset.seconds")
+    return page, errors
+
+
 def test_a_whole_number_typed_in_a_range_field_is_that_number(browser: Browser,
                                                                 studio: server.Running) -> None:
     """Reps start as a range (10-12) in a new exercise: typing 10 there means 10 reps."""
-    page, errors = open_studio(browser, studio, PHONE)
-    page.fill("#new-title", "Counted")
-    page.click("text=New from scratch")
-    wait_until(page, "document.getElementById('total').dataset.seconds")
+    page, errors = new_from_scratch(browser, studio, "Counted")
     before = checked(page)
     page.locator(f"{field('exercises.0')} select.kind").select_option(label="reps")
     wait_until(page, f"Number(document.body.dataset.checked || 0) > {before}")
@@ -292,6 +299,21 @@ def test_a_whole_number_typed_in_a_range_field_is_that_number(browser: Browser,
     edit(page, f"{field('exercises.0.reps')} input", "8-10")
     assert issue_text(page, "exercises.0.reps") == ""
     assert "    reps: 8-10\n" in page.evaluate("window.studio.state.text")
+    assert errors == []
+    page.close()
+
+
+def test_a_message_is_seen_from_the_bottom_of_the_page(browser: Browser,
+                                                       studio: server.Running) -> None:
+    """Render, variant and site sit low on a phone: their message shows in the view."""
+    page, errors = new_from_scratch(browser, studio, "Far down")
+    edit(page, f"{field('title')} input", "")
+    page.locator("#render").scroll_into_view_if_needed()
+    page.click("#render")
+    wait_until(page, "!document.getElementById('notice').hidden")
+    assert "Fix the errors first" in page.locator("#notice").inner_text()
+    box = page.locator("#notice").bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
     assert errors == []
     page.close()
 

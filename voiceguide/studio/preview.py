@@ -25,6 +25,7 @@ from ..model import Hold, Routine, Timeline
 from ..script.compile import compile_timeline
 from ..script.customize import Customization, customize
 from ..script.limits import check_work
+from ..script.padding import pad
 from ..script.phrases import Phrases, load_phrases
 from .files import check_size, load_doc, path_of, plain
 
@@ -103,6 +104,8 @@ class Speaker:
             spoken.ensure(late, deadline)
         pending = sum(1 for text in timeline.texts() if spoken.key(text) not in self.lengths)
         timeline = arrange(timeline, phrases, self.options.sound.cues, self.options.sound.chimes)
+        # the render's silence before the first word and after the last sound (pipeline.prepare)
+        timeline = pad(timeline, self.options.sound.lead_in, self.options.sound.tail)
         return timeline, pending
 
     def close(self) -> None:
