@@ -262,14 +262,18 @@ def test_music_fades_in_over_one_second_and_out_over_the_last_six(
     open_level = float(np.median([bed_level(bed, s["start"] + 1.0, s["end"] - 0.4)
                                   for s in free]))
 
+    first = said[0]["start"]
+
     def deviation(times: list[float], fade: float) -> float:
-        """Median distance (dB) of the ducked music at ``times`` from the fade's gain."""
-        found = [bed_level(bed, t - 0.02, t + 0.02) - open_level + 6.0 for t in times]
-        wanted = [20 * np.log10(min(t, end - t) / fade) for t in times]
+        """Median distance (dB) of the music at ``times`` from the fade's gain and the ducking
+        (6 dB, reached over the 0.25 s before the first words)."""
+        found = [bed_level(bed, t - 0.02, t + 0.02) - open_level for t in times]
+        wanted = [20 * np.log10(min(t, end - t) / fade)
+                  - 6.0 * min(max((t - (first - 0.25)) / 0.25, 0.0), 1.0) for t in times]
         return float(np.median(np.abs(np.subtract(found, wanted))))
 
-    # ducked all through the fade in: speech from the start, the pause after it under a second
-    assert said[0]["start"] < 0.05 and said[1]["start"] - said[0]["end"] < 1.0
+    # the first words go on past the fade in (the pause after them under a second: ducked)
+    assert first < 0.75 and said[1]["start"] - said[0]["end"] < 1.0
     assert deviation([float(t) for t in np.arange(0.1, 0.96, 0.05)], 1.0) <= 1.0
     # the last words fall in the fade out, fully ducked: the fade is measured there
     inside = [float(t) for s in said if s["start"] > end - 6
@@ -327,8 +331,11 @@ def test_mp3_is_96_kbps_mono_and_160_kbps_stereo(small_routine_file: Path, tmp_p
     stream = probe(out)["streams"][0]
     assert stream["channels"] == int(channels)
     assert int(stream["bit_rate"]) == kbps * 1000
-    # and the file's size is what that rate gives (constant bit rate; tags add a little)
-    assert out.stat().st_size == pytest.approx(seconds(out) * kbps * 125, rel=0.03)
+    # and the audio's size is what that rate gives (constant bit rate), the ID3 tag aside
+    from mutagen.id3 import ID3
+
+    audio_bytes = out.stat().st_size - ID3(out).size
+    assert audio_bytes == pytest.approx(seconds(out) * kbps * 125, rel=0.03)
 
 
 # --- failures and signals ----------------------------------------------------------------------
@@ -519,7 +526,7 @@ def test_a_third_party_engine_registers_through_the_entry_point_group(
     assert run.returncode == 0, run.stderr
     samples = decode(out)
     sheet = json.loads((tmp_path / "tone.cues.json").read_text(encoding="utf-8"))
-    first = sheet["segments"][0]
+    first = next(s for s in sheet["segments"] if s["kind"] == "speech")
     assert first["end"] - first["start"] == pytest.approx(0.05 * len(first["text"]), abs=0.01)
     part = samples[round(first["start"] * RATE): round(first["end"] * RATE)]
     spectrum = np.abs(np.fft.rfft(part))
