@@ -230,7 +230,10 @@ def test_the_cache_survives_a_kill_mid_write(tmp_path: Path) -> None:
                          env=environment(cache), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
-    assert victim.stat().st_size == size  # synthesized again, whole
+    # synthesized again, whole: no longer the torn half, and as long as before within 5 ms
+    # (espeak-ng speaking it as the first phrase of a fresh process may differ by a millisecond;
+    # the loop below checks that the new entry's header and data agree)
+    assert abs(victim.stat().st_size - size) <= 5 * 22050 * 2 // 1000, (victim.stat().st_size, size)
     assert len(entries) < len(list(cache.glob("*/*.wav")))  # the kill came part way through
     for entry in cache.glob("*/*.wav"):
         with wave.open(str(entry), "rb") as clip:
