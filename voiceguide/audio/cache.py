@@ -106,29 +106,12 @@ class PhraseCache:
 
     def size(self) -> tuple[int, int]:
         """(number of clips, bytes used)."""
-        sizes = []
-        for path in self._entries("*.wav"):
-            with contextlib.suppress(OSError):
-                sizes.append(path.stat().st_size)
-        return len(sizes), sum(sizes)
+        return entries_size(self._entries("*.wav"))
 
     def clear(self) -> int:
         """Remove every clip (and leftover partial writes); returns how many clips went.
         Only the cache's own files are removed, whatever else the folder holds."""
-        removed = 0
-        for path in self._entries("*.wav") + self._entries(".*.part"):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise VoiceguideError(f"cannot remove {path}: {exc.strerror or exc}\n  Fix: check "
-                                 "the permissions of the cache folder") from None
-            removed += path.suffix == ".wav"
-        for folder in self.root.glob("??"):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only succeeds when empty
-        return removed
+        return remove_entries(self.root, self._entries("*.wav"), self._entries(".*.part"))
 
 
 def max_seconds(text: str | None) -> float:
@@ -144,3 +127,33 @@ def max_seconds(text: str | None) -> float:
 
 def _is_hex(name: str) -> bool:
     return all(char in "0123456789abcdef" for char in name)
+
+
+def entries_size(entries: list[Path]) -> tuple[int, int]:
+    """(number of entries, bytes used) of a cache folder's entries; one that vanished meanwhile
+    is not counted."""
+    sizes = []
+    for path in entries:
+        with contextlib.suppress(OSError):
+            sizes.append(path.stat().st_size)
+    return len(sizes), sum(sizes)
+
+
+def remove_entries(root: Path, entries: list[Path], partial: list[Path]) -> int:
+    """Remove a cache folder's ``entries`` and leftover ``partial`` writes, then its emptied
+    ``??`` subfolders; returns how many entries went. Raises VoiceguideError when a file cannot
+    be removed."""
+    removed, counted = 0, set(entries)
+    for path in entries + partial:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise VoiceguideError(f"cannot remove {path}: {exc.strerror or exc}\n  Fix: check "
+                                  "the permissions of the cache folder") from None
+        removed += path in counted
+    for folder in root.glob("??"):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only succeeds when empty
+    return removed

@@ -29,7 +29,6 @@ ffmpeg, measured here with ffmpeg 5.1 / LAME 3.100):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -43,8 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ExportError, VoiceguideError
+from ..errors import ExportError
 from ..model import Chapter
+from .cache import entries_size, remove_entries
 from .encode import codec_options, export, feed, find_ffmpeg, scratch_folder
 from .mix import _overlay, float_chunks
 from .profiles import Levels, placed_keys
@@ -309,28 +309,11 @@ class PartCache:
 
     def size(self) -> tuple[int, int]:
         """(number of parts, bytes used)."""
-        sizes = []
-        for path in self.entries():
-            with contextlib.suppress(OSError):
-                sizes.append(path.stat().st_size)
-        return len(sizes), sum(sizes)
+        return entries_size(self.entries())
 
     def clear(self) -> int:
         """Remove every stored part (and partial writes); how many parts went."""
-        removed = 0
-        for path in self.entries() + list(self.root.glob("??/.*.part")):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise VoiceguideError(f"cannot remove {path}: {exc.strerror or exc}\n  Fix: "
-                                      "check the permissions of the cache folder") from None
-            removed += path.suffix == ".mp3"
-        for folder in self.root.glob("??"):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        return removed
+        return remove_entries(self.root, self.entries(), list(self.root.glob("??/.*.part")))
 
 
 def parts_folder(cache: Path) -> Path:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import VoiceguideError
+from .cache import entries_size, remove_entries
 from .levels import SILENT, Clips, energy_changes, limit, peaks, weighted
 
 LEVELS_FORMAT = 1  # bump when a profile's meaning changes
@@ -139,29 +139,13 @@ class ProfileStore:
 
     def size(self) -> tuple[int, int]:
         """(number of profiles, bytes used)."""
-        sizes = []
-        for path in self.entries():
-            with contextlib.suppress(OSError):
-                sizes.append(path.stat().st_size)
-        return len(sizes), sum(sizes)
+        return entries_size(self.entries())
 
     def clear(self) -> int:
         """Remove every stored profile (and partial writes); how many profiles went."""
-        removed = 0
-        partial = list(self.root.glob("??/.*.part")) if self.root is not None else []
-        for path in self.entries() + partial:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise VoiceguideError(f"cannot remove {path}: {exc.strerror or exc}\n  Fix: "
-                                      "check the permissions of the cache folder") from None
-            removed += path.suffix == ".prof"
-        for folder in self.root.glob("??") if self.root is not None else []:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        return removed
+        if self.root is None:
+            return 0
+        return remove_entries(self.root, self.entries(), list(self.root.glob("??/.*.part")))
 
 
 def levels_folder(cache: Path) -> Path:
