@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +162,18 @@ def test_a_cover_outside_the_routine_folder_is_refused_by_validate(tmp_path: Pat
         "cover: ../../etc/cover.png") + 1
     assert f"{routine}, line {line}" in err and "'cover' must name a file in the routine's " \
         "folder" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_as_cover_is_refused_at_once(tmp_path: Path,
+                                                 small_routine_file: Path) -> None:
+    """A cover is read as an untrusted file: a named pipe is refused, never waited on."""
+    fifo = tmp_path / "cover.png"
+    os.mkfifo(fifo)
+    cli = [sys.executable, "-c", "from voiceguide.cli import main; main()"]
+    done = subprocess.run([*cli, "render", str(small_routine_file), "--cover", str(fifo),
+                           "-o", str(tmp_path / "out.mp3")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.mp3").exists()

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import read_bounded
 from ..errors import InputError
 
 MIN_PIXELS = 1400  # Apple Podcasts' minimum, and its maximum below
@@ -42,8 +43,7 @@ def load_cover(path: Path, given: str = "--cover FILE or the routine's 'cover:'"
     fix = (f"  Fix: give a square PNG or JPEG of {MIN_PIXELS} to {MAX_PIXELS} px "
            f"({given}), or leave it out for a generated cover")
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        data = read_bounded(path, MAX_BYTES)  # a regular file only: never a pipe or device
     except OSError as exc:
         raise InputError(f"cover {path}: {exc.strerror or exc}\n{fix}") from None
     if len(data) > MAX_BYTES:

@@ -25,7 +25,7 @@ from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 
-from ..atomic import write_text
+from ..atomic import read_bounded, write_text
 from ..errors import InputError
 from ..format.load import MAX_FILE_BYTES, list_templates
 from ..script.variant import round_trip_yaml
@@ -143,8 +143,7 @@ class Folder:
 def read_text(path: Path) -> tuple[str, str]:
     """A routine file's text (at most the loader's limit) and its hash."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_bounded(path, MAX_FILE_BYTES)  # a regular file only: never a pipe or device
     except OSError as exc:
         raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:
