@@ -331,6 +331,8 @@ def test_keyboard_captions_and_screen_reader_labels(browser: Browser, small_bund
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press(" ")
     wait_until(page, "!document.getElementById('audio').paused")
+    # the button follows the audio's 'play' event, which may come a moment after paused turns false
+    wait_until(page, "document.getElementById('play').innerText === 'Pause'")
     assert page.locator("#play").inner_text() == "Pause"
     page.keyboard.press("k")
     wait_until(page, "document.getElementById('audio').paused")
